@@ -1,0 +1,11 @@
+from django.urls import path
+
+from associations import views
+
+app_name = "associations"
+
+urlpatterns = [
+    path("", views.association_list, name="list"),
+    path("mes-associations/", views.my_associations, name="mine"),
+    path("<slug:slug>/", views.association_detail, name="detail"),
+]

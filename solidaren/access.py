@@ -1,0 +1,140 @@
+"""The one place that answers "may this user see / change this object?".
+
+Each model with restricted access gives its manager a queryset deriving from `AccessQuerySet`
+and implements `visible_to(user)` and `editable_by(user)`. Views, exports and downloads never
+filter by hand: they call `get_visible_or_404` / `get_editable_or_404` or the queryset methods,
+so that a rule changed here changes everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.shortcuts import get_object_or_404
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from solidaren.models import User
+
+
+def is_agent(user: User | AnonymousUser) -> bool:
+    """City staff: they run the back-office and see everything."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def coordinated_association_ids(user: User | AnonymousUser) -> set[int]:
+    """Ids of the associations this user coordinates (cached on the user object)."""
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    cached = getattr(user, "_coordinated_association_ids", None)
+    if cached is None:
+        from associations.models import Membership
+
+        cached = set(
+            Membership.objects.filter(user=user).values_list("association_id", flat=True)
+        )
+        user._coordinated_association_ids = cached
+    return cached
+
+
+def is_coordinator(user: User | AnonymousUser) -> bool:
+    return bool(coordinated_association_ids(user))
+
+
+def is_volunteer(user: User | AnonymousUser) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    from volontaires.models import VolunteerProfile
+
+    return VolunteerProfile.objects.filter(user=user).exists()
+
+
+@dataclass(frozen=True)
+class Roles:
+    agent: bool
+    coordinator: bool
+    volunteer: bool
+
+    @property
+    def anonymous(self) -> bool:
+        return not (self.agent or self.coordinator or self.volunteer)
+
+
+def roles_of(user: User | AnonymousUser) -> Roles:
+    return Roles(
+        agent=is_agent(user), coordinator=is_coordinator(user), volunteer=is_volunteer(user)
+    )
+
+
+class AccessQuerySet(models.QuerySet):
+    """Default rule: agents see and change everything, nobody else sees anything."""
+
+    def visible_to(self, user: User | AnonymousUser) -> models.QuerySet:
+        return self.all() if is_agent(user) else self.none()
+
+    def editable_by(self, user: User | AnonymousUser) -> models.QuerySet:
+        return self.all() if is_agent(user) else self.none()
+
+
+def _access_queryset(model_or_queryset: type[models.Model] | models.QuerySet) -> AccessQuerySet:
+    queryset = (
+        model_or_queryset
+        if isinstance(model_or_queryset, models.QuerySet)
+        else model_or_queryset._default_manager.all()
+    )
+    if not isinstance(queryset, AccessQuerySet):
+        raise TypeError(f"{queryset.model.__name__} has no access rules (AccessQuerySet).")
+    return queryset
+
+
+def get_visible_or_404(
+    model_or_queryset: type[models.Model] | models.QuerySet, user: Any, **lookup: Any
+) -> models.Model:
+    """The object if `user` may see it; 404 otherwise, so that its existence does not leak."""
+    return get_object_or_404(_access_queryset(model_or_queryset).visible_to(user), **lookup)
+
+
+def get_editable_or_404(
+    model_or_queryset: type[models.Model] | models.QuerySet, user: Any, **lookup: Any
+) -> models.Model:
+    """The object if `user` may change it; 404 if they may not even see it, 403 if read-only."""
+    queryset = _access_queryset(model_or_queryset)
+    obj = get_object_or_404(queryset.visible_to(user), **lookup)
+    if not queryset.editable_by(user).filter(pk=obj.pk).exists():
+        raise PermissionDenied
+    return obj
+
+
+def can_view(user: Any, obj: models.Model) -> bool:
+    return _access_queryset(type(obj)).visible_to(user).filter(pk=obj.pk).exists()
+
+
+def can_change(user: Any, obj: models.Model) -> bool:
+    return _access_queryset(type(obj)).editable_by(user).filter(pk=obj.pk).exists()
+
+
+def role_required(*allowed: str):
+    """View decorator: the user must hold one of the roles ("agent", "coordinator", "volunteer").
+
+    Anonymous users are sent to the login page; signed-in users without the role get a 403.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            roles = roles_of(request.user)
+            if not any(getattr(roles, role) for role in allowed):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from associations.demo import load_associations, load_coordinators
+from conventions.demo import load_funders
+from solidaren.demo import DEMO_PASSWORD, load_agent
+from volontaires.demo import load_volunteers
+
+
+class Command(BaseCommand):
+    help = (
+        "Loads the Rennes demo data (associations, funders, quartiers, mission types, demo "
+        "accounts). Idempotent: running it again changes nothing."
+    )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        load_associations()
+        load_funders()
+        agent = load_agent()
+        coordinators = load_coordinators()
+        volunteers = load_volunteers()
+
+        self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
+        self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
+        self.stdout.write(f"  agent de la Ville     {agent.email}")
+        for email, association in coordinators:
+            self.stdout.write(f"  coordination          {email}  ({association})")
+        for email in volunteers:
+            self.stdout.write(f"  volontaire            {email}")

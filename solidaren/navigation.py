@@ -1,0 +1,37 @@
+"""The main navigation, which depends on who is signed in."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from solidaren.access import roles_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+def navigation_items(user) -> list[NavItem]:
+    roles = roles_of(user)
+    items = [NavItem(_("Accueil"), reverse("home")),
+             NavItem(_("Associations"), reverse("associations:list"))]
+    if roles.coordinator:
+        items.append(NavItem(_("Mes associations"), reverse("associations:mine")))
+    if roles.volunteer:
+        items.append(NavItem(_("Mon espace volontaire"), reverse("volontaires:my_space")))
+    if roles.agent:
+        items.append(NavItem(_("Back-office"), reverse("admin:index")))
+    if not user.is_authenticated:
+        items.append(NavItem(_("Devenir volontaire"), reverse("account_signup")))
+    return items
+
+
+def navigation(request) -> dict:
+    """Context processor: the navigation and the roles of the current user."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    return {"nav_items": navigation_items(user), "roles": roles_of(user)}

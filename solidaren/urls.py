@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from solidaren import views
+
+admin.site.site_header = _("SolidaRen — back-office")
+admin.site.site_title = _("SolidaRen")
+admin.site.index_title = _("Administration du réseau")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("comptes/", include("allauth.urls")),
+    path("associations/", include("associations.urls")),
+    path("volontaires/", include("volontaires.urls")),
+    path("back-office/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.views import defaults
+
+    # Lets a developer look at the error pages with DEBUG on.
+    urlpatterns += [
+        path("erreurs/403/", defaults.permission_denied, {"exception": Exception()}),
+        path("erreurs/404/", defaults.page_not_found, {"exception": Exception()}),
+        path("erreurs/500/", defaults.server_error),
+    ]

@@ -1,0 +1,22 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from associations.models import Association
+from solidaren.health import overall_status
+
+
+@require_GET
+def home(request):
+    structuring = Association.objects.filter(is_structuring=True).prefetch_related(
+        "fields_of_action"
+    )
+    return render(request, "home.html", {"structuring_associations": structuring})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    healthy, report = overall_status()
+    return JsonResponse(report, status=200 if healthy else 503)
