@@ -94,14 +94,14 @@ def _access_queryset(model_or_queryset: type[models.Model] | models.QuerySet) ->
 
 
 def get_visible_or_404(
-    model_or_queryset: type[models.Model] | models.QuerySet, user: Any, **lookup: Any
+    model_or_queryset: type[models.Model] | models.QuerySet, user: Any, /, **lookup: Any
 ) -> models.Model:
     """The object if `user` may see it; 404 otherwise, so that its existence does not leak."""
     return get_object_or_404(_access_queryset(model_or_queryset).visible_to(user), **lookup)
 
 
 def get_editable_or_404(
-    model_or_queryset: type[models.Model] | models.QuerySet, user: Any, **lookup: Any
+    model_or_queryset: type[models.Model] | models.QuerySet, user: Any, /, **lookup: Any
 ) -> models.Model:
     """The object if `user` may change it; 404 if they may not even see it, 403 if read-only."""
     queryset = _access_queryset(model_or_queryset)

@@ -163,10 +163,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-# allauth's default rate limits stay on (login failures, sign-ups, password resets, ...).
-ACCOUNT_RATE_LIMITS = {}
-if envbool("ACCOUNT_RATE_LIMITS_DISABLED", False):
-    ACCOUNT_RATE_LIMITS = False
+# allauth's default rate limits stay on (login failures, sign-ups, password resets...): they
+# count in the cache, so production sets CACHE_URL to share them between web processes.
 
 # E-mail: printed on the console in the demo, SMTP in production.
 EMAIL_BACKEND = envstr(

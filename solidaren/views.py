@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -17,6 +18,7 @@ def home(request):
 
 @never_cache
 @require_GET
+@transaction.non_atomic_requests  # must answer 503, not fail, when the database is down
 def healthz(request):
     healthy, report = overall_status()
     return JsonResponse(report, status=200 if healthy else 503)

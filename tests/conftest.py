@@ -1,0 +1,145 @@
+"""Shared fixtures: the personas of the portal and the switches between eager and real Celery.
+
+Personas: `agent` (city staff), `coordinator_a` / `coordinator_b` (coordinators of
+`association_a` / `association_b`), `volunteer`.
+"""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from tests.factories import (
+    AssociationFactory,
+    MembershipFactory,
+    UserFactory,
+    VolunteerProfileFactory,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def real_broker_available() -> tuple[bool, str]:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return False, "needs a real broker: set CELERY_BROKER_URL (bash .ci/run does)"
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return False, "needs PostgreSQL (DATABASE_URL) so that a worker process shares the test DB"
+    return True, ""
+
+
+def pytest_report_header(config):
+    database = settings.DATABASES["default"]
+    broker = "in-process (eager tasks)" if settings.CELERY_TASK_ALWAYS_EAGER else (
+        settings.CELERY_BROKER_URL.split("@")[-1]
+    )
+    return [
+        f"solidaren database: {database['ENGINE'].rsplit('.', 1)[-1]} "
+        f"({database.get('HOST') or 'file'} {database['NAME']})",
+        f"solidaren broker: {broker}",
+    ]
+
+
+def pytest_collection_modifyitems(config, items):
+    available, reason = real_broker_available()
+    if available:
+        return
+    for item in items:
+        if "real_broker" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _test_defaults(request, settings):
+    """Fast password hashing, a clean cache (allauth's rate limits) and eager tasks.
+
+    Tests marked `real_broker` keep the configured broker and talk to a real worker.
+    """
+    from solidaren.celery import app
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    eager = "real_broker" not in request.keywords
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager or previous
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(email="agent@ville.example.fr", is_staff=True)
+
+
+@pytest.fixture
+def association_a(db):
+    return AssociationFactory(name="Association A", short_name="A", slug="association-a")
+
+
+@pytest.fixture
+def association_b(db):
+    return AssociationFactory(name="Association B", short_name="B", slug="association-b")
+
+
+@pytest.fixture
+def coordinator_a(association_a):
+    return MembershipFactory(
+        association=association_a, user__email="coordination@a.example.fr"
+    ).user
+
+
+@pytest.fixture
+def coordinator_b(association_b):
+    return MembershipFactory(
+        association=association_b, user__email="coordination@b.example.fr"
+    ).user
+
+
+@pytest.fixture
+def volunteer(db):
+    return VolunteerProfileFactory(user__email="volontaire@exemple.fr").user
+
+
+@pytest.fixture
+def celery_worker_process(tmp_path):
+    """A real `celery worker` process on the configured broker, consuming a private queue.
+
+    It uses the test database (same DATABASE_URL, test name), so tests using it must be
+    `django_db(transaction=True)` for the worker to see their rows.
+    """
+    from django.db import connection
+
+    db = connection.settings_dict
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    database_url = (
+        f"postgresql://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    log_path = tmp_path / "worker.log"
+    env = {**os.environ, "DATABASE_URL": database_url}
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "solidaren", "worker",
+                "--queues", queue, "--hostname", f"{queue}@%h", "--pool", "solo",
+                "--without-gossip", "--without-mingle", "--loglevel", "INFO",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield SimpleNamespace(queue=queue, process=process, log_path=log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
