@@ -25,20 +25,62 @@ FIELDS_OF_ACTION = {
 
 # slug, name, short name, fields of action, in the network since, coordinator (first, last name)
 STRUCTURING_ASSOCIATIONS = [
-    ("atd-quart-monde", "ATD Quart Monde du Pays de Rennes", "ATD Quart Monde",
-     [RIGHTS, SOCIAL_LINK], 2011, ("Annick", "Briand")),
-    ("banque-alimentaire", "Banque alimentaire de Rennes", "Banque alimentaire",
-     [FOOD_AID], 2022, ("Yannick", "Le Bihan")),
-    ("coeurs-resistants", "Cœurs Résistants", "Cœurs Résistants",
-     [FOOD_AID, STREET], 2022, ("Soizic", "Morvan")),
-    ("croix-rouge-rennes", "Unité locale de la Croix-Rouge de Rennes", "Croix-Rouge UL Rennes",
-     [FOOD_AID, STREET, EXILES], 2011, ("Erwan", "Guillou")),
-    ("restos-du-coeur-35", "Restaurants du Cœur d'Ille-et-Vilaine", "Restos du Cœur 35",
-     [FOOD_AID, STREET], 2011, ("Maëlle", "Le Roux")),
-    ("secours-catholique-35", "Secours Catholique d'Ille-et-Vilaine", "Secours Catholique 35",
-     [EXILES, STREET, RIGHTS], 2011, ("Gwenaël", "Tanguy")),
-    ("secours-populaire-35", "Secours Populaire d'Ille-et-Vilaine", "Secours Populaire 35",
-     [FOOD_AID, RIGHTS], 2011, ("Nolwenn", "Le Gall")),
+    (
+        "atd-quart-monde",
+        "ATD Quart Monde du Pays de Rennes",
+        "ATD Quart Monde",
+        [RIGHTS, SOCIAL_LINK],
+        2011,
+        ("Annick", "Briand"),
+    ),
+    (
+        "banque-alimentaire",
+        "Banque alimentaire de Rennes",
+        "Banque alimentaire",
+        [FOOD_AID],
+        2022,
+        ("Yannick", "Le Bihan"),
+    ),
+    (
+        "coeurs-resistants",
+        "Cœurs Résistants",
+        "Cœurs Résistants",
+        [FOOD_AID, STREET],
+        2022,
+        ("Soizic", "Morvan"),
+    ),
+    (
+        "croix-rouge-rennes",
+        "Unité locale de la Croix-Rouge de Rennes",
+        "Croix-Rouge UL Rennes",
+        [FOOD_AID, STREET, EXILES],
+        2011,
+        ("Erwan", "Guillou"),
+    ),
+    (
+        "restos-du-coeur-35",
+        "Restaurants du Cœur d'Ille-et-Vilaine",
+        "Restos du Cœur 35",
+        [FOOD_AID, STREET],
+        2011,
+        ("Maëlle", "Le Roux"),
+    ),
+    (
+        "secours-catholique-35",
+        "Secours Catholique d'Ille-et-Vilaine",
+        "Secours Catholique 35",
+        [EXILES, STREET, RIGHTS],
+        2011,
+        ("Gwenaël", "Tanguy"),
+    ),
+    (
+        "secours-populaire-35",
+        "Secours Populaire d'Ille-et-Vilaine",
+        "Secours Populaire 35",
+        [FOOD_AID, RIGHTS],
+        2011,
+        ("Nolwenn", "Le Gall"),
+    ),
 ]
 
 OTHER_ASSOCIATIONS = [
@@ -118,6 +160,8 @@ def load_coordinators() -> list[tuple[str, str]]:
     for slug, _name, short, _fields, _since, (first, last) in STRUCTURING_ASSOCIATIONS:
         user = demo_user(coordinator_email(slug), first, last)
         association = Association.objects.get(slug=slug)
-        upsert(Membership, {"user": user, "association": association}, {"role_title": "Coordination"})
+        upsert(
+            Membership, {"user": user, "association": association}, {"role_title": "Coordination"}
+        )
         accounts.append((user.email, short))
     return accounts

@@ -25,6 +25,8 @@ class AssociationDirectoryFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(
-            Q(name__icontains=value) | Q(short_name__icontains=value)
-            | Q(description__icontains=value) | Q(publics__icontains=value)
+            Q(name__icontains=value)
+            | Q(short_name__icontains=value)
+            | Q(description__icontains=value)
+            | Q(publics__icontains=value)
         )

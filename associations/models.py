@@ -52,14 +52,10 @@ class Association(models.Model):
         validators=[validate_rna],
         help_text=_("Répertoire national des associations : W suivi de 9 chiffres."),
     )
-    siret = models.CharField(
-        _("SIRET"), max_length=14, blank=True, validators=[validate_siret]
-    )
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
     address = models.CharField(_("adresse"), max_length=250, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
-    commune = models.CharField(
-        _("commune"), max_length=80, choices=COMMUNE_CHOICES, default=RENNES
-    )
+    commune = models.CharField(_("commune"), max_length=80, choices=COMMUNE_CHOICES, default=RENNES)
     email = models.EmailField(_("e-mail de contact"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     website = models.URLField(_("site web"), blank=True)
@@ -96,12 +92,12 @@ class Association(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("associations:detail", kwargs={"slug": self.slug})
+
     def clean(self) -> None:
         self.rna = (self.rna or "").strip().upper()
         self.siret = compact_digits(self.siret)
-
-    def get_absolute_url(self) -> str:
-        return reverse("associations:detail", kwargs={"slug": self.slug})
 
     @property
     def display_name(self) -> str:

@@ -8,9 +8,7 @@ from solidaren.access import get_visible_or_404, role_required
 
 @require_GET
 def association_list(request):
-    associations = Association.objects.visible_to(request.user).prefetch_related(
-        "fields_of_action"
-    )
+    associations = Association.objects.visible_to(request.user).prefetch_related("fields_of_action")
     directory = AssociationDirectoryFilter(request.GET, queryset=associations)
     return render(
         request,

@@ -36,9 +36,7 @@ def coordinated_association_ids(user: User | AnonymousUser) -> set[int]:
     if cached is None:
         from associations.models import Membership
 
-        cached = set(
-            Membership.objects.filter(user=user).values_list("association_id", flat=True)
-        )
+        cached = set(Membership.objects.filter(user=user).values_list("association_id", flat=True))
         user._coordinated_association_ids = cached
     return cached
 

@@ -16,8 +16,10 @@ class NavItem:
 
 def navigation_items(user) -> list[NavItem]:
     roles = roles_of(user)
-    items = [NavItem(_("Accueil"), reverse("home")),
-             NavItem(_("Associations"), reverse("associations:list"))]
+    items = [
+        NavItem(_("Accueil"), reverse("home")),
+        NavItem(_("Associations"), reverse("associations:list")),
+    ]
     if roles.coordinator:
         items.append(NavItem(_("Mes associations"), reverse("associations:mine")))
     if roles.volunteer:

@@ -130,8 +130,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: shared through Redis in production so that allauth's rate limits hold across workers.
 CACHE_URL = envstr("CACHE_URL")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

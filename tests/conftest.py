@@ -35,8 +35,10 @@ def real_broker_available() -> tuple[bool, str]:
 
 def pytest_report_header(config):
     database = settings.DATABASES["default"]
-    broker = "in-process (eager tasks)" if settings.CELERY_TASK_ALWAYS_EAGER else (
-        settings.CELERY_BROKER_URL.split("@")[-1]
+    broker = (
+        "in-process (eager tasks)"
+        if settings.CELERY_TASK_ALWAYS_EAGER
+        else (settings.CELERY_BROKER_URL.split("@")[-1])
     )
     return [
         f"solidaren database: {database['ENGINE'].rsplit('.', 1)[-1]} "
@@ -125,9 +127,22 @@ def celery_worker_process(tmp_path):
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "solidaren", "worker",
-                "--queues", queue, "--hostname", f"{queue}@%h", "--pool", "solo",
-                "--without-gossip", "--without-mingle", "--loglevel", "INFO",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "solidaren",
+                "worker",
+                "--queues",
+                queue,
+                "--hostname",
+                f"{queue}@%h",
+                "--pool",
+                "solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
             ],
             cwd=BASE_DIR,
             env=env,

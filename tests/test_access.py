@@ -11,8 +11,8 @@ from solidaren.access import (
     get_visible_or_404,
     roles_of,
 )
-from volontaires.models import VolunteerProfile
 from tests.factories import MembershipFactory
+from volontaires.models import VolunteerProfile
 
 
 @pytest.mark.django_db
@@ -32,7 +32,8 @@ def test_a_user_may_coordinate_several_associations(coordinator_a, association_b
     MembershipFactory(user=coordinator_a, association=association_b)
 
     assert set(Association.objects.coordinated_by(coordinator_a)) == {
-        coordinator_a.memberships.first().association, association_b
+        coordinator_a.memberships.first().association,
+        association_b,
     }
 
 

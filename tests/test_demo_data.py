@@ -1,3 +1,5 @@
+from io import StringIO
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -29,9 +31,9 @@ def row_counts() -> dict[str, int]:
 
 @pytest.mark.django_db
 def test_load_demo_twice_leaves_every_table_unchanged():
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=StringIO())
     first = row_counts()
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=StringIO())
 
     assert row_counts() == first
     assert first["associations_association"] > 0
@@ -39,12 +41,16 @@ def test_load_demo_twice_leaves_every_table_unchanged():
 
 @pytest.mark.django_db
 def test_load_demo_loads_the_network(client):
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=StringIO())
 
-    assert sorted(Association.objects.filter(is_structuring=True).values_list(
-        "name", flat=True)) == sorted(STRUCTURING)
+    assert sorted(
+        Association.objects.filter(is_structuring=True).values_list("name", flat=True)
+    ) == sorted(STRUCTURING)
     assert set(Funder.objects.values_list("name", flat=True)) == {
-        "Ville de Rennes", "Rennes Métropole", "Département d'Ille-et-Vilaine", "CCAS de Rennes"
+        "Ville de Rennes",
+        "Rennes Métropole",
+        "Département d'Ille-et-Vilaine",
+        "CCAS de Rennes",
     }
     assert Quartier.objects.count() == 12
     assert MissionType.objects.count() >= 10
@@ -60,7 +66,7 @@ def test_load_demo_loads_the_network(client):
 
 @pytest.mark.django_db
 def test_home_and_directory_name_the_seven_structuring_associations(client):
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=StringIO())
 
     home = client.get(reverse("home"))
     directory = client.get(reverse("associations:list"))

@@ -13,13 +13,15 @@ MISSION_TYPES = [
     ("Appels téléphoniques de convivialité", EngagementArea.SOLIDARITY, False),
     ("Promenade de convivialité", EngagementArea.SOLIDARITY, True),
     ("Pratique de la langue française", EngagementArea.SOLIDARITY, False),
-    ("Accompagnement à un rendez-vous médical ou administratif", EngagementArea.SOLIDARITY,
-     False),
+    ("Accompagnement à un rendez-vous médical ou administratif", EngagementArea.SOLIDARITY, False),
     ("Accompagnement à la scolarité", EngagementArea.SOLIDARITY, True),
     ("Aide informatique", EngagementArea.SOLIDARITY, True),
     ("Lecture à domicile pour une personne malvoyante", EngagementArea.SOLIDARITY, True),
-    ("Information santé (centres de dépistage, espaces publics, campus)",
-     EngagementArea.SOLIDARITY, False),
+    (
+        "Information santé (centres de dépistage, espaces publics, campus)",
+        EngagementArea.SOLIDARITY,
+        False,
+    ),
     ("Aller-vers avec une association partenaire", EngagementArea.SOLIDARITY, False),
     ("Renfort d'une association (tri, distribution)", EngagementArea.SOLIDARITY, False),
     ("Événement collectif de la Ville (culture, sport)", EngagementArea.CITY_EVENTS, False),
@@ -63,8 +65,7 @@ def load_volunteers() -> list[str]:
         upsert(
             VolunteerProfile,
             {"user": user},
-            {"commune": "Rennes", "quartier": quartiers[quartier_index],
-             "phone": "06 00 00 00 00"},
+            {"commune": "Rennes", "quartier": quartiers[quartier_index], "phone": "06 00 00 00 00"},
             many={"mission_types": [mission_types[index] for index in type_indexes]},
         )
         emails.append(user.email)

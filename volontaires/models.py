@@ -79,9 +79,7 @@ class VolunteerProfile(models.Model):
         verbose_name=_("compte"),
     )
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
-    commune = models.CharField(
-        _("commune"), max_length=80, choices=COMMUNE_CHOICES, default=RENNES
-    )
+    commune = models.CharField(_("commune"), max_length=80, choices=COMMUNE_CHOICES, default=RENNES)
     quartier = models.ForeignKey(
         Quartier,
         on_delete=models.PROTECT,

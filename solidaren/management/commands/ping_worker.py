@@ -20,6 +20,4 @@ class Command(BaseCommand):
             raise CommandError(f"No worker answered within {timeout:g} s.") from None
         if answer["token"] != token:
             raise CommandError("A worker answered with another token.")
-        self.stdout.write(
-            self.style.SUCCESS(f"Worker answered (database: {answer['database']}).")
-        )
+        self.stdout.write(self.style.SUCCESS(f"Worker answered (database: {answer['database']})."))
