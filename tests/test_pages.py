@@ -106,3 +106,11 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG=0" in result.stderr
+
+
+@pytest.mark.django_db
+def test_french_is_served_even_to_an_english_browser(client):
+    content = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+    assert '<html lang="fr">' in content
+    assert "Aller au contenu" in content
