@@ -1,12 +1,34 @@
 from django.contrib import admin
+from import_export import fields, resources
+from import_export.admin import ExportMixin
+from simple_history.admin import SimpleHistoryAdmin
 
-from associations.models import Association, FieldOfAction, Membership
+from associations.models import Association, FieldOfAction, Membership, Premises
+
+
+class AssociationResource(resources.ModelResource):
+    fields_of_action = fields.Field(column_name="champs d'action")
+
+    class Meta:
+        model = Association
+        fields = ["name", "short_name", "rna", "siret", "address", "postal_code", "commune",
+                  "email", "phone", "website", "is_structuring", "network_member_since",
+                  "fields_of_action"]
+        export_order = fields
+
+    def dehydrate_fields_of_action(self, association):
+        return ", ".join(field.name for field in association.fields_of_action.all())
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+
+class PremisesInline(admin.TabularInline):
+    model = Premises
+    extra = 0
 
 
 @admin.register(FieldOfAction)
@@ -17,10 +39,22 @@ class FieldOfActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Association)
-class AssociationAdmin(admin.ModelAdmin):
+class AssociationAdmin(ExportMixin, SimpleHistoryAdmin):
+    resource_classes = [AssociationResource]
     list_display = ["name", "short_name", "commune", "is_structuring", "network_member_since"]
     list_filter = ["is_structuring", "fields_of_action", "commune"]
     search_fields = ["name", "short_name", "rna", "siret"]
     prepopulated_fields = {"slug": ["short_name"]}
     filter_horizontal = ["fields_of_action"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, PremisesInline]
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).prefetch_related("fields_of_action")
+
+
+@admin.register(Premises)
+class PremisesAdmin(admin.ModelAdmin):
+    list_display = ["label", "association", "address", "commune", "surface_m2"]
+    search_fields = ["label", "address", "association__name"]
+    autocomplete_fields = ["association"]
+    list_select_related = ["association"]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from solidaren.access import AccessQuerySet, coordinated_association_ids, is_agent
 from solidaren.geography import COMMUNE_CHOICES, RENNES
@@ -83,6 +84,7 @@ class Association(models.Model):
     )
 
     objects = AssociationQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[fields_of_action])
 
     class Meta:
         verbose_name = _("association")
@@ -135,3 +137,26 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.association}"
+
+
+class Premises(models.Model):
+    """Premises an association uses; when a funder lends them, a convention values them."""
+
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="premises",
+        verbose_name=_("association"),
+    )
+    label = models.CharField(_("intitulé"), max_length=120, help_text=_("Ex. : local de distribution"))
+    address = models.CharField(_("adresse"), max_length=250)
+    commune = models.CharField(_("commune"), max_length=80, choices=COMMUNE_CHOICES, default=RENNES)
+    surface_m2 = models.DecimalField(
+        _("surface (m²)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("locaux")
+        verbose_name_plural = _("locaux")
+        ordering = ["association__name", "label"]
+
+    def __str__(self) -> str:
+        return f"{self.label} — {self.address}"

@@ -1,10 +1,380 @@
-from django.contrib import admin
+"""The staff back-office for funders, conventions, amounts and yearly reports.
 
-from conventions.models import Funder
+Every amount and convention keeps its change history (django-simple-history) and every list
+exports to CSV or Excel (django-import-export). Rules are enforced by the models' `clean()`,
+so the messages here are the same as everywhere else.
+"""
+
+import datetime
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.admin import ExportMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from conventions import rules
+from conventions.models import (
+    BudgetLine,
+    Commitment,
+    Convention,
+    ConventionParty,
+    Funder,
+    InKindSupport,
+    NetworkPriority,
+    Objective,
+    Payment,
+    ReportAction,
+    ReportAttachment,
+    ReportStatus,
+    Subsidy,
+    YearlyReport,
+)
+from conventions.reports import return_report, validate_report
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+class ConventionResource(resources.ModelResource):
+    association = fields.Field(attribute="association__name", column_name="association")
+    funders = fields.Field(column_name="financeurs")
+    total = fields.Field(column_name="total engagé (€)")
+
+    class Meta:
+        model = Convention
+        fields = ["reference", "association", "funders", "purpose", "start_date", "end_date",
+                  "status", "republican_contract_attested_on", "total"]
+        export_order = fields
+
+    def dehydrate_funders(self, convention):
+        return ", ".join(party.funder.name for party in convention.parties.all())
+
+    def dehydrate_total(self, convention):
+        return sum((c.amount for c in convention.commitments.all()), start=0)
+
+
+class CommitmentResource(resources.ModelResource):
+    convention = fields.Field(attribute="convention__reference", column_name="convention")
+    association = fields.Field(
+        attribute="convention__association__name", column_name="association"
+    )
+    funder = fields.Field(attribute="funder__name", column_name="financeur")
+
+    class Meta:
+        model = Commitment
+        fields = ["convention", "association", "funder", "year", "kind", "amount"]
+        export_order = fields
+
+
+class SubsidyResource(resources.ModelResource):
+    association = fields.Field(attribute="association__name", column_name="association")
+    funder = fields.Field(attribute="funder__name", column_name="financeur")
+
+    class Meta:
+        model = Subsidy
+        fields = ["association", "funder", "year", "nature", "amount", "purpose",
+                  "decision_reference", "decided_on"]
+        export_order = fields
+
+
+class FunderResource(resources.ModelResource):
+    class Meta:
+        model = Funder
+        fields = ["name", "short_name", "kind", "siret", "address", "representative"]
+
+
+# --- list filters -----------------------------------------------------------------------------
+
+
+class CoveredYearFilter(admin.SimpleListFilter):
+    title = _("année couverte")
+    parameter_name = "annee"
+
+    def lookups(self, request, model_admin):
+        bounds = Convention.objects.order_by("start_date").values_list("start_date", flat=True)
+        first = bounds.first()
+        last = Convention.objects.order_by("-end_date").values_list("end_date", flat=True).first()
+        if first is None or last is None:
+            return []
+        return [(year, year) for year in range(last.year, first.year - 1, -1)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            try:
+                return queryset.covering_year(int(self.value()))
+            except ValueError:
+                return queryset.none()
+        return queryset
+
+
+class LatePaymentFilter(admin.SimpleListFilter):
+    title = _("retard de versement")
+    parameter_name = "retard"
+
+    def lookups(self, request, model_admin):
+        return [("oui", _("En retard (plus de 60 jours après la notification)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            late = [payment.pk for payment in rules.late_payments(datetime.date.today())]
+            return queryset.filter(pk__in=late)
+        return queryset
+
+
+# --- inlines ----------------------------------------------------------------------------------
+
+
+class PartyFormSet(BaseInlineFormSet):
+    """Tells the convention which funders will sign it, before the other inlines validate."""
+
+    def clean(self):
+        super().clean()
+        self.instance.pending_funder_ids = {
+            form.cleaned_data["funder"].pk
+            for form in self.forms
+            if form.cleaned_data.get("funder") and not form.cleaned_data.get("DELETE")
+        }
+
+
+class ClosedYearFormSet(BaseInlineFormSet):
+    """Rows of a closed year (validated report) cannot be deleted either."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            instance = form.instance
+            if instance.pk and rules.is_year_closed(instance.convention_id, instance.year):
+                raise ValidationError(rules.closed_year_message(instance.year))
+
+
+class PartyInline(admin.TabularInline):
+    model = ConventionParty
+    formset = PartyFormSet
+    extra = 0
+    min_num = 1
+    autocomplete_fields = ["funder"]
+
+
+class ObjectiveInline(admin.TabularInline):
+    model = Objective
+    extra = 0
+    fields = ["position", "priority", "title", "indicators"]
+
+
+class CommitmentInline(admin.TabularInline):
+    model = Commitment
+    formset = ClosedYearFormSet
+    extra = 0
+    autocomplete_fields = ["funder"]
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    formset = ClosedYearFormSet
+    extra = 0
+    autocomplete_fields = ["funder"]
+    fields = ["funder", "year", "amount", "notified_on", "scheduled_on", "paid_on", "late"]
+    readonly_fields = ["late"]
+
+    @admin.display(description=_("en retard"), boolean=True)
+    def late(self, payment):
+        return payment.is_late() if payment.pk else None
+
+
+class InKindSupportInline(admin.TabularInline):
+    model = InKindSupport
+    extra = 0
+    autocomplete_fields = ["funder", "premises"]
 
 
 @admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
+class FunderAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [FunderResource]
     list_display = ["name", "kind", "siret", "representative"]
     list_filter = ["kind"]
     search_fields = ["name", "short_name", "siret"]
+
+
+@admin.register(NetworkPriority)
+class NetworkPriorityAdmin(admin.ModelAdmin):
+    list_display = ["position", "title"]
+
+
+@admin.register(Convention)
+class ConventionAdmin(ExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ConventionResource]
+    list_display = ["reference", "association", "kind", "start_date", "end_date", "status",
+                    "total_committed"]
+    list_filter = ["status", "funders", CoveredYearFilter, "association__fields_of_action",
+                   "association__is_structuring"]
+    search_fields = ["reference", "purpose", "association__name", "association__short_name"]
+    autocomplete_fields = ["association", "renews"]
+    date_hierarchy = "start_date"
+    readonly_fields = ["renewal_reminder_sent_on", "created_at", "renewal_timeline"]
+    inlines = [PartyInline, ObjectiveInline, CommitmentInline, PaymentInline, InKindSupportInline]
+    fieldsets = [
+        (None, {"fields": ["reference", "association", "purpose", "status"]}),
+        (_("Période"), {"fields": ["start_date", "end_date", "renews", "renewal_timeline"]}),
+        (_("Signature"), {"fields": ["association_signatory", "association_signed_on",
+                                     "republican_contract_attested_on", "payment_terms"]}),
+        (_("Suivi"), {"fields": ["notes", "renewal_reminder_sent_on", "created_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .select_related("association")
+            .prefetch_related("parties__funder", "commitments")
+            .annotate(total=Sum("commitments__amount"))
+        )
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).prefetch_related(
+            "parties__funder", "commitments"
+        )
+
+    @admin.display(description=_("parties"))
+    def kind(self, convention):
+        return convention.kind_label
+
+    @admin.display(description=_("total engagé"), ordering="total")
+    def total_committed(self, convention):
+        return rules.euro(convention.total or 0)
+
+    @admin.display(description=_("renouvellements"))
+    def renewal_timeline(self, convention):
+        if not convention.pk:
+            return "—"
+        return format_html(
+            " → ".join(["{}"] * len(chain := convention.renewal_chain())),
+            *[f"{item.start_date.year} ({item.reference})" for item in chain],
+        )
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ExportMixin, SimpleHistoryAdmin):
+    resource_classes = [CommitmentResource]
+    list_display = ["convention", "funder", "year", "kind", "amount"]
+    list_filter = ["year", "funder", "kind", "convention__status"]
+    search_fields = ["convention__reference", "convention__association__name"]
+    autocomplete_fields = ["convention", "funder"]
+    list_select_related = ["convention__association", "funder"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(SimpleHistoryAdmin):
+    list_display = ["convention", "funder", "year", "amount", "notified_on", "deadline",
+                    "paid_on", "late"]
+    list_filter = [LatePaymentFilter, "year", "funder"]
+    search_fields = ["convention__reference", "convention__association__name"]
+    autocomplete_fields = ["convention", "funder"]
+    list_select_related = ["convention__association", "funder"]
+
+    @admin.display(description=_("échéance légale"))
+    def deadline(self, payment):
+        return payment.deadline
+
+    @admin.display(description=_("en retard"), boolean=True)
+    def late(self, payment):
+        return payment.is_late()
+
+
+@admin.register(InKindSupport)
+class InKindSupportAdmin(SimpleHistoryAdmin):
+    list_display = ["convention", "funder", "kind", "premises", "yearly_value"]
+    list_filter = ["kind", "funder"]
+    search_fields = ["convention__reference", "convention__association__name", "description"]
+    autocomplete_fields = ["convention", "funder", "premises"]
+    list_select_related = ["convention__association", "funder", "premises"]
+
+
+@admin.register(Subsidy)
+class SubsidyAdmin(ExportMixin, SimpleHistoryAdmin):
+    resource_classes = [SubsidyResource]
+    list_display = ["association", "funder", "year", "nature", "amount", "decided_on"]
+    list_filter = ["year", "funder", "nature"]
+    search_fields = ["association__name", "purpose", "decision_reference"]
+    autocomplete_fields = ["association", "funder"]
+    list_select_related = ["association", "funder"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for alert in rules.uncovered_support_alerts(obj.year):
+            if (alert.association_id, alert.funder_id) == (obj.association_id, obj.funder_id):
+                messages.warning(
+                    request,
+                    rules.uncovered_support_message(obj.association, obj.funder, obj.year,
+                                                    alert.total),
+                )
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    extra = 0
+
+
+class ReportActionInline(admin.StackedInline):
+    model = ReportAction
+    extra = 0
+
+
+class ReportAttachmentInline(admin.TabularInline):
+    model = ReportAttachment
+    extra = 0
+
+
+@admin.register(YearlyReport)
+class YearlyReportAdmin(SimpleHistoryAdmin):
+    list_display = ["convention", "year", "status", "due", "submitted_at", "reviewed_at"]
+    list_filter = ["status", "year", "convention__funders"]
+    search_fields = ["convention__reference", "convention__association__name"]
+    autocomplete_fields = ["convention"]
+    list_select_related = ["convention__association"]
+    readonly_fields = ["submitted_at", "submitted_by", "reviewed_at", "reviewed_by"]
+    inlines = [ReportActionInline, BudgetLineInline, ReportAttachmentInline]
+    actions = ["validate_selected", "return_selected"]
+
+    @admin.display(description=_("échéance"))
+    def due(self, report):
+        return report.due_date
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == ReportStatus.VALIDATED:
+            return [field.name for field in obj._meta.fields]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status == ReportStatus.VALIDATED:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description=_("Valider les comptes rendus sélectionnés (clôt l'année)"))
+    def validate_selected(self, request, queryset):
+        self._transition(request, queryset, validate_report)
+
+    @admin.action(
+        description=_("Renvoyer à l'association avec le commentaire saisi sur chaque compte rendu")
+    )
+    def return_selected(self, request, queryset):
+        def return_with_comment(report, *, reviewer):
+            return return_report(report, reviewer=reviewer, comment=report.staff_comment)
+
+        self._transition(request, queryset, return_with_comment)
+
+    def _transition(self, request, queryset, transition):
+        done = 0
+        for report in queryset.select_related("convention__association"):
+            try:
+                transition(report, reviewer=request.user)
+                done += 1
+            except ValidationError as error:
+                messages.error(request, f"{report} : {' '.join(error.messages)}")
+        if done:
+            messages.success(
+                request, gettext("%(count)d compte(s) rendu(s) traité(s).") % {"count": done}
+            )

@@ -1,10 +1,34 @@
-"""Public funders of the network and, later, the grant conventions they sign."""
+"""Public funders, the multi-year grant conventions they sign with associations, the money and
+in-kind support they commit each year, and the associations' yearly reports (CERFA 15059).
 
+The French subsidy rules are in `conventions/rules.py`; the models call them from `clean()` so
+that every form (admin, portal) shows the same messages.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from solidaren.access import AccessQuerySet
+from solidaren.access import AccessQuerySet, coordinated_association_ids, is_agent
 from solidaren.identifiers import compact_digits, validate_siret
+
+NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("Le montant ne peut pas être négatif."))]
+
+
+def euros(verbose_name, **kwargs) -> models.DecimalField:
+    """A non-negative amount in euros, to the cent."""
+    kwargs.setdefault("default", Decimal("0"))
+    return models.DecimalField(
+        verbose_name, max_digits=12, decimal_places=2, validators=NON_NEGATIVE, **kwargs
+    )
 
 
 class FunderQuerySet(AccessQuerySet):
@@ -49,3 +73,631 @@ class Funder(models.Model):
 
     def clean(self) -> None:
         self.siret = compact_digits(self.siret)
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+
+class NetworkPriority(models.Model):
+    """One of the priorities shared by the whole network for a period (e.g. "aller vers")."""
+
+    position = models.PositiveSmallIntegerField(_("ordre"), unique=True)
+    title = models.CharField(_("intitulé"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("priorité partagée du réseau")
+        verbose_name_plural = _("priorités partagées du réseau")
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class ConventionStatus(models.TextChoices):
+    DRAFT = "brouillon", _("Brouillon")
+    OUT_FOR_SIGNATURE = "signature", _("En signature")
+    IN_FORCE = "en_vigueur", _("Signée, en vigueur")
+    EXPIRED = "expiree", _("Expirée")
+    RENEWED = "renouvelee", _("Renouvelée")
+
+
+SIGNED_STATUSES = [ConventionStatus.IN_FORCE, ConventionStatus.EXPIRED, ConventionStatus.RENEWED]
+
+
+class PaymentTerms(models.TextChoices):
+    """The SCDL's `conditionsVersement` values."""
+
+    SINGLE = "unique", _("Versement unique")
+    INSTALMENTS = "échelonné", _("Versement échelonné")
+    OTHER = "autre", _("Autre")
+
+
+class ConventionQuerySet(AccessQuerySet):
+    def visible_to(self, user) -> models.QuerySet:
+        if is_agent(user):
+            return self.all()
+        return self.filter(association_id__in=coordinated_association_ids(user))
+
+    def signed(self) -> models.QuerySet:
+        return self.filter(status__in=SIGNED_STATUSES)
+
+    def covering_year(self, year: int) -> models.QuerySet:
+        return self.filter(start_date__year__lte=year, end_date__year__gte=year)
+
+
+class Convention(models.Model):
+    """A multi-year convention (CPO) between an association and one or more public funders."""
+
+    reference = models.CharField(_("référence"), max_length=40, unique=True)
+    association = models.ForeignKey(
+        "associations.Association",
+        on_delete=models.PROTECT,
+        related_name="conventions",
+        verbose_name=_("association"),
+    )
+    funders = models.ManyToManyField(
+        Funder,
+        through="ConventionParty",
+        related_name="conventions",
+        verbose_name=_("financeurs signataires"),
+    )
+    purpose = models.CharField(
+        _("objet"),
+        max_length=255,
+        help_text=_("Objet de la convention, publié dans les données ouvertes (255 caractères)."),
+    )
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"))
+    status = models.CharField(
+        _("statut"), max_length=20, choices=ConventionStatus.choices,
+        default=ConventionStatus.DRAFT,
+    )
+    association_signed_on = models.DateField(
+        _("signée par l'association le"), null=True, blank=True
+    )
+    association_signatory = models.CharField(
+        _("signataire pour l'association"), max_length=200, blank=True
+    )
+    republican_contract_attested_on = models.DateField(
+        _("contrat d'engagement républicain attesté le"),
+        null=True,
+        blank=True,
+        help_text=_("Date de l'attestation de l'association (obligatoire depuis 2022)."),
+    )
+    payment_terms = models.CharField(
+        _("conditions de versement"), max_length=20, choices=PaymentTerms.choices,
+        default=PaymentTerms.INSTALMENTS,
+    )
+    renews = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="renewed_by",
+        verbose_name=_("renouvelle la convention"),
+    )
+    renewal_reminder_sent_on = models.DateField(
+        _("rappel de renouvellement envoyé le"), null=True, blank=True, editable=False
+    )
+    notes = models.TextField(_("notes internes"), blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    objects = ConventionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("convention")
+        verbose_name_plural = _("conventions")
+        ordering = ["-start_date", "association__name"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.association}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("conventions:detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        from conventions import rules
+
+        rules.check_convention(self)
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start_date.year, self.end_date.year + 1))
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status in SIGNED_STATUSES
+
+    @property
+    def party_count(self) -> int:
+        """Signatories including the association: 3 for a tripartite convention."""
+        return 1 + len(self.signatory_funder_ids())
+
+    @property
+    def kind_label(self) -> str:
+        count = self.party_count
+        if count == 2:
+            return _("bipartite")
+        if count == 3:
+            return _("tripartite")
+        return _("à %(count)d parties") % {"count": count}
+
+    def signatory_funder_ids(self) -> set[int]:
+        """Funders signing this convention, including those being added in the same form."""
+        pending = getattr(self, "pending_funder_ids", None)
+        if pending is not None:
+            return set(pending)
+        if self.pk is None:
+            return set()
+        if "parties" in getattr(self, "_prefetched_objects_cache", {}):
+            return {party.funder_id for party in self.parties.all()}
+        return set(self.parties.values_list("funder_id", flat=True))
+
+    def renewal_chain(self) -> list[Convention]:
+        """The conventions of this line, oldest first (2011 → 2015 → 2019 → 2023)."""
+        chain: list[Convention] = [self]
+        seen = {self.pk}
+        previous = self.renews
+        while previous is not None and previous.pk not in seen:
+            chain.insert(0, previous)
+            seen.add(previous.pk)
+            previous = previous.renews
+        following = getattr(self, "renewed_by", None)
+        while following is not None and following.pk not in seen:
+            chain.append(following)
+            seen.add(following.pk)
+            following = getattr(following, "renewed_by", None)
+        return chain
+
+
+class ConventionParty(models.Model):
+    """A funder signing a convention, with its own decision and signature date."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="parties",
+        verbose_name=_("convention"),
+    )
+    funder = models.ForeignKey(
+        Funder, on_delete=models.PROTECT, related_name="parties", verbose_name=_("financeur")
+    )
+    signed_on = models.DateField(_("signée le"), null=True, blank=True)
+    signatory = models.CharField(_("signataire"), max_length=200, blank=True)
+    decision_reference = models.CharField(
+        _("référence de la décision"), max_length=80, blank=True,
+        help_text=_("Délibération ou arrêté d'attribution (ex. : DCM 2022-0412)."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("financeur signataire")
+        verbose_name_plural = _("financeurs signataires")
+        ordering = ["funder__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "funder"], name="unique_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder} — {self.convention.reference}"
+
+    def clean(self) -> None:
+        from conventions import rules
+
+        rules.check_party(self)
+
+
+class Objective(models.Model):
+    """An objective of a convention: one of the network's shared priorities, or its own."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="objectives",
+        verbose_name=_("convention"),
+    )
+    priority = models.ForeignKey(
+        NetworkPriority, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="objectives", verbose_name=_("priorité partagée"),
+        help_text=_("Vide pour un objectif propre à l'association."),
+    )
+    title = models.CharField(_("objectif"), max_length=255)
+    indicators = models.TextField(_("indicateurs d'évaluation"), blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("objectif")
+        verbose_name_plural = _("objectifs")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_shared(self) -> bool:
+        return self.priority_id is not None
+
+
+class GrantKind(models.TextChoices):
+    OPERATING = "fonctionnement", _("Subvention de fonctionnement")
+    PROJECT = "projet", _("Subvention de projet")
+
+
+class Commitment(models.Model):
+    """What one funder commits to pay under a convention for one year."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="commitments",
+        verbose_name=_("convention"),
+    )
+    funder = models.ForeignKey(
+        Funder, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("financeur")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    kind = models.CharField(
+        _("nature"), max_length=20, choices=GrantKind.choices, default=GrantKind.OPERATING
+    )
+    amount = euros(_("montant (€)"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("engagement annuel")
+        verbose_name_plural = _("engagements annuels")
+        ordering = ["year", "funder__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "funder", "year", "kind"], name="unique_commitment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder} {self.year} : {self.amount} €"
+
+    def clean(self) -> None:
+        from conventions import rules
+
+        rules.check_commitment(self)
+
+
+class Payment(models.Model):
+    """A scheduled instalment of a funder's yearly grant, and when it was paid."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="payments",
+        verbose_name=_("convention"),
+    )
+    funder = models.ForeignKey(
+        Funder, on_delete=models.PROTECT, related_name="payments", verbose_name=_("financeur")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    amount = euros(_("montant (€)"))
+    notified_on = models.DateField(
+        _("décision notifiée le"), null=True, blank=True,
+        help_text=_("Le versement est dû dans les 60 jours suivant la notification."),
+    )
+    scheduled_on = models.DateField(_("versement prévu le"), null=True, blank=True)
+    paid_on = models.DateField(_("versé le"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("versement")
+        verbose_name_plural = _("versements")
+        ordering = ["year", "scheduled_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.funder} {self.year} : {self.amount} €"
+
+    def clean(self) -> None:
+        from conventions import rules
+
+        rules.check_payment(self)
+
+    @property
+    def deadline(self) -> datetime.date | None:
+        from conventions import rules
+
+        return rules.payment_deadline(self)
+
+    def is_late(self, today: datetime.date | None = None) -> bool:
+        from conventions import rules
+
+        return rules.payment_is_late(self, today)
+
+
+class InKindSupport(models.Model):
+    """Support in kind (premises, services) valued in euros per year of the convention."""
+
+    class Kind(models.TextChoices):
+        PREMISES = "locaux", _("Mise à disposition de locaux")
+        SERVICES = "services", _("Prestations et fluides")
+        OTHER = "autre", _("Autre aide en nature")
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="in_kind_supports",
+        verbose_name=_("convention"),
+    )
+    funder = models.ForeignKey(
+        Funder, on_delete=models.PROTECT, related_name="in_kind_supports",
+        verbose_name=_("financeur"),
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.PREMISES)
+    premises = models.ForeignKey(
+        "associations.Premises", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="in_kind_supports", verbose_name=_("locaux"),
+    )
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    yearly_value = euros(_("valeur annuelle (€)"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("aide en nature")
+        verbose_name_plural = _("aides en nature")
+        ordering = ["funder__name", "pk"]
+
+    def __str__(self) -> str:
+        label = self.premises or self.description or self.get_kind_display()
+        return f"{label} ({self.yearly_value} €/an)"
+
+    def clean(self) -> None:
+        from conventions import rules
+
+        rules.check_in_kind_support(self)
+
+
+class SubsidyNature(models.TextChoices):
+    """The SCDL's `nature` values."""
+
+    MONEY = "aide en numéraire", _("Aide en numéraire")
+    IN_KIND = "aide en nature", _("Aide en nature")
+
+
+class Subsidy(models.Model):
+    """A one-off subsidy decided outside any convention (e.g. an emergency grant)."""
+
+    association = models.ForeignKey(
+        "associations.Association", on_delete=models.PROTECT, related_name="subsidies",
+        verbose_name=_("association"),
+    )
+    funder = models.ForeignKey(
+        Funder, on_delete=models.PROTECT, related_name="subsidies", verbose_name=_("financeur")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    nature = models.CharField(
+        _("nature"), max_length=20, choices=SubsidyNature.choices, default=SubsidyNature.MONEY
+    )
+    amount = euros(_("montant ou valeur (€)"))
+    purpose = models.CharField(_("objet"), max_length=255)
+    decision_reference = models.CharField(_("référence de la décision"), max_length=80, blank=True)
+    decided_on = models.DateField(_("date de la décision"))
+    payment_terms = models.CharField(
+        _("conditions de versement"), max_length=20, choices=PaymentTerms.choices,
+        default=PaymentTerms.SINGLE,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("subvention hors convention")
+        verbose_name_plural = _("subventions hors convention")
+        ordering = ["-year", "association__name"]
+
+    def __str__(self) -> str:
+        return f"{self.funder} → {self.association} {self.year} : {self.amount} €"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "brouillon", _("Brouillon")
+    SUBMITTED = "soumis", _("Soumis")
+    VALIDATED = "valide", _("Validé")
+    RETURNED = "a_reprendre", _("À reprendre")
+
+
+EDITABLE_REPORT_STATUSES = [ReportStatus.DRAFT, ReportStatus.RETURNED]
+
+
+class YearlyReportQuerySet(AccessQuerySet):
+    def visible_to(self, user) -> models.QuerySet:
+        if is_agent(user):
+            return self.all()
+        return self.filter(convention__association_id__in=coordinated_association_ids(user))
+
+    def editable_by(self, user) -> models.QuerySet:
+        """Coordinators fill their association's drafts and returned reports."""
+        return self.filter(
+            convention__association_id__in=coordinated_association_ids(user),
+            status__in=EDITABLE_REPORT_STATUSES,
+        )
+
+    def overdue(self, today: datetime.date) -> models.QuerySet:
+        """Not submitted although 30 June of the following year has passed."""
+        last_year_due = today.year - 1 if today > datetime.date(today.year, 6, 30) else today.year - 2
+        return self.filter(status__in=EDITABLE_REPORT_STATUSES, year__lte=last_year_due)
+
+
+def default_volunteer_hour_value() -> Decimal:
+    return Decimal(settings.VOLUNTEER_HOUR_VALUE)
+
+
+class YearlyReport(models.Model):
+    """The association's yearly report on a convention year (compte rendu, CERFA 15059)."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="reports",
+        verbose_name=_("convention"),
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    status = models.CharField(
+        _("statut"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    qualitative_report = models.TextField(
+        _("bilan qualitatif de l'action"), blank=True,
+        help_text=_("Ce qui a été fait, pour qui, avec quels résultats."),
+    )
+    narrative = models.TextField(_("faits marquants de l'année"), blank=True)
+    annex = models.TextField(
+        _("annexe explicative"), blank=True,
+        help_text=_("Explication des écarts significatifs entre le budget prévu et réalisé."),
+    )
+    beneficiaries_count = models.PositiveIntegerField(_("nombre de bénéficiaires"), default=0)
+    beneficiaries_outside_rennes_percent = models.DecimalField(
+        _("part des bénéficiaires hors Rennes (%)"), max_digits=5, decimal_places=1,
+        default=Decimal("0"),
+        validators=[
+            MinValueValidator(Decimal("0"), message=_("Un pourcentage est compris entre 0 et 100.")),
+            MaxValueValidator(
+                Decimal("100"), message=_("Un pourcentage est compris entre 0 et 100.")
+            ),
+        ],
+    )
+    volunteers_count = models.PositiveIntegerField(_("nombre de bénévoles"), default=0)
+    volunteer_hours = models.DecimalField(
+        _("heures de bénévolat"), max_digits=9, decimal_places=1, default=Decimal("0"),
+        validators=NON_NEGATIVE,
+    )
+    volunteer_hour_value = euros(
+        _("valeur d'une heure de bénévolat (€)"), default=default_volunteer_hour_value
+    )
+    premises_value = euros(
+        _("valeur des locaux mis à disposition (€)"),
+        help_text=_("Compte 861 : mise à disposition gratuite de locaux."),
+    )
+    staff_comment = models.TextField(_("commentaire des agents"), blank=True)
+    submitted_at = models.DateTimeField(_("soumis le"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("soumis par"),
+    )
+    reviewed_at = models.DateTimeField(_("examiné le"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("examiné par"),
+    )
+
+    objects = YearlyReportQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("compte rendu annuel")
+        verbose_name_plural = _("comptes rendus annuels")
+        ordering = ["-year", "convention__association__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "year"], name="one_report_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return _("Compte rendu %(year)s — %(association)s") % {
+            "year": self.year, "association": self.convention.association,
+        }
+
+    def get_absolute_url(self) -> str:
+        return reverse("conventions:report", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        from conventions import rules
+
+        rules.check_report(self)
+
+    @property
+    def due_date(self) -> datetime.date:
+        """Six months after the end of the year: 30 June of the following year."""
+        return datetime.date(self.year + 1, 6, 30)
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.status in EDITABLE_REPORT_STATUSES and today > self.due_date
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_REPORT_STATUSES
+
+    @property
+    def volunteering_value(self) -> Decimal:
+        """Compte 864/870: volunteer hours valued at the hourly rate."""
+        return (self.volunteer_hours * self.volunteer_hour_value).quantize(Decimal("0.01"))
+
+
+class BudgetLine(models.Model):
+    """One line of the planned-vs-actual table of the report (charges or income)."""
+
+    class Side(models.TextChoices):
+        CHARGE = "charge", _("Charges")
+        INCOME = "produit", _("Produits")
+
+    report = models.ForeignKey(
+        YearlyReport, on_delete=models.CASCADE, related_name="budget_lines",
+        verbose_name=_("compte rendu"),
+    )
+    side = models.CharField(_("type"), max_length=10, choices=Side.choices)
+    label = models.CharField(_("poste"), max_length=200)
+    planned = euros(_("prévu (€)"))
+    actual = euros(_("réalisé (€)"))
+
+    class Meta:
+        verbose_name = _("ligne budgétaire")
+        verbose_name_plural = _("lignes budgétaires")
+        ordering = ["side", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def gap(self) -> Decimal:
+        return self.actual - self.planned
+
+    @property
+    def gap_percent(self) -> Decimal | None:
+        if not self.planned:
+            return None
+        return (self.gap * 100 / self.planned).quantize(Decimal("0.1"))
+
+
+class ReportAction(models.Model):
+    """What the association did for one objective of the convention during the year."""
+
+    report = models.ForeignKey(
+        YearlyReport, on_delete=models.CASCADE, related_name="actions",
+        verbose_name=_("compte rendu"),
+    )
+    objective = models.ForeignKey(
+        Objective, on_delete=models.CASCADE, related_name="report_actions",
+        verbose_name=_("objectif"),
+    )
+    actions = models.TextField(_("actions menées"), blank=True)
+    results = models.TextField(_("résultats et indicateurs"), blank=True)
+
+    class Meta:
+        verbose_name = _("action par objectif")
+        verbose_name_plural = _("actions par objectif")
+        ordering = ["objective__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "objective"], name="one_action_per_objective")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.objective)
+
+
+def attachment_path(instance: ReportAttachment, filename: str) -> str:
+    return f"comptes-rendus/{instance.report.convention_id}/{instance.report.year}/{filename}"
+
+
+class ReportAttachment(models.Model):
+    """A PDF attached to a report; served only through a permission-checked view."""
+
+    report = models.ForeignKey(
+        YearlyReport, on_delete=models.CASCADE, related_name="attachments",
+        verbose_name=_("compte rendu"),
+    )
+    title = models.CharField(_("intitulé"), max_length=200)
+    file = models.FileField(_("fichier PDF"), upload_to=attachment_path)
+    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

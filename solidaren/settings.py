@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_filters",
     "django_celery_results",
+    "simple_history",
+    "import_export",
     "solidaren",
     "associations",
     "conventions",
@@ -89,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "solidaren.urls"
@@ -229,6 +232,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 840)
 CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 200)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# Conventions and yearly reports.
+# Value of one hour of volunteering in yearly reports (minimum wage with employer charges).
+VOLUNTEER_HOUR_VALUE = envstr("VOLUNTEER_HOUR_VALUE", "17.00")
+REPORT_ATTACHMENT_MAX_MB = envint("REPORT_ATTACHMENT_MAX_MB", 10)
+# Who receives the conventions' reminders (renewal 6 months ahead); default: every active agent.
+CONVENTION_ALERT_EMAILS = envlist("CONVENTION_ALERT_EMAILS")
 
 # Security: strict by default in production (DEBUG=0); each setting can be relaxed explicitly.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)

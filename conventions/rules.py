@@ -1,0 +1,473 @@
+"""The French public-subsidy rules the portal enforces, each with the message the user sees.
+
+- A multi-year convention (CPO) lasts at most 4 years; it ends after it starts.
+- Yearly commitments fall within the convention's years and come from its signatories.
+- Amounts are non-negative (validators on the fields).
+- No two signed conventions cover the same period for the same association and funder.
+- Above 23 000 € a year from one funder, a convention is mandatory (loi 2000-321 art. 10,
+  décret 2001-495): staff get an alert when a funder's support is not covered by one.
+- Above 153 000 € of public subsidies in money a year, the association must have certified,
+  published accounts (Code de commerce L612-4): flagged.
+- Since 2022 the association attests the "contrat d'engagement républicain" (date kept).
+- Payment is due within 60 days of the notification of the decision (loi 2021-875): late
+  payments are flagged.
+- A reminder goes out 6 months before a convention ends.
+- A year whose report is validated is closed: its amounts can no longer change.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from conventions.models import (
+    SIGNED_STATUSES,
+    Commitment,
+    Convention,
+    ConventionParty,
+    ConventionStatus,
+    InKindSupport,
+    Payment,
+    ReportStatus,
+    Subsidy,
+    SubsidyNature,
+    YearlyReport,
+)
+
+MAX_CONVENTION_YEARS = 4
+CONVENTION_THRESHOLD = Decimal("23000")
+CERTIFIED_ACCOUNTS_THRESHOLD = Decimal("153000")
+PAYMENT_DEADLINE_DAYS = 60
+RENEWAL_REMINDER_MONTHS = 6
+REPUBLICAN_CONTRACT_SINCE = datetime.date(2022, 1, 1)
+
+
+NBSP = "\u00a0"
+
+
+def euro(amount: Decimal) -> str:
+    """French formatting of an amount, with non-breaking spaces: 23 000,00 €."""
+    grouped = f"{Decimal(amount).quantize(Decimal('0.01')):,.2f}"
+    return grouped.replace(",", NBSP).replace(".", ",") + NBSP + "€"
+
+
+def latest_end_date(start: datetime.date) -> datetime.date:
+    """The last day a convention starting on `start` may run: 4 years minus one day."""
+    return start + relativedelta(years=MAX_CONVENTION_YEARS) - datetime.timedelta(days=1)
+
+
+# --- conventions ------------------------------------------------------------------------------
+
+
+def overlapping_signed_conventions(convention: Convention, funder_ids: set[int]):
+    """Other signed conventions of the same association and funders over an overlapping period."""
+    return (
+        Convention.objects.signed()
+        .filter(
+            association_id=convention.association_id,
+            parties__funder_id__in=funder_ids,
+            start_date__lte=convention.end_date,
+            end_date__gte=convention.start_date,
+        )
+        .exclude(pk=convention.pk)
+        .distinct()
+    )
+
+
+def overlap_message(convention: Convention, funder_ids: set[int]) -> str | None:
+    if convention.status not in SIGNED_STATUSES or not funder_ids:
+        return None
+    if not (convention.association_id and convention.start_date and convention.end_date):
+        return None
+    other = overlapping_signed_conventions(convention, funder_ids).first()
+    if other is None:
+        return None
+    funder = other.parties.filter(funder_id__in=funder_ids).select_related("funder").first()
+    return _(
+        "La convention %(reference)s lie déjà %(association)s et %(funder)s du %(start)s au "
+        "%(end)s : deux conventions ne peuvent pas être en vigueur en même temps pour la même "
+        "association et le même financeur."
+    ) % {
+        "reference": other.reference,
+        "association": convention.association,
+        "funder": funder.funder if funder else "",
+        "start": date_format(other.start_date, "SHORT_DATE_FORMAT"),
+        "end": date_format(other.end_date, "SHORT_DATE_FORMAT"),
+    }
+
+
+def check_convention(convention: Convention) -> None:
+    errors: dict[str, list[str]] = defaultdict(list)
+    start, end = convention.start_date, convention.end_date
+    if start and end:
+        if end <= start:
+            errors["end_date"].append(_("La date de fin doit être postérieure à la date de début."))
+        elif end > latest_end_date(start):
+            errors["end_date"].append(
+                _(
+                    "Une convention pluriannuelle dure au plus 4 ans : elle doit se terminer "
+                    "au plus tard le %(date)s."
+                )
+                % {"date": date_format(latest_end_date(start), "SHORT_DATE_FORMAT")}
+            )
+        elif convention.pk:
+            outside = convention.commitments.exclude(year__gte=start.year, year__lte=end.year)
+            outside_years = sorted(set(outside.values_list("year", flat=True)))
+            if outside_years:
+                errors["end_date"].append(
+                    _(
+                        "Des engagements existent pour %(years)s, hors de la nouvelle période : "
+                        "supprimez-les ou gardez des dates qui les couvrent."
+                    )
+                    % {"years": ", ".join(str(year) for year in outside_years)}
+                )
+
+    needs_attestation = convention.status != ConventionStatus.DRAFT and (
+        start is None or start >= REPUBLICAN_CONTRACT_SINCE
+    )
+    if needs_attestation and not convention.republican_contract_attested_on:
+        errors["republican_contract_attested_on"].append(
+            _(
+                "Indiquez la date d'attestation du contrat d'engagement républicain : elle est "
+                "obligatoire avant la signature des conventions depuis 2022."
+            )
+        )
+
+    previous = convention.renews
+    if previous is not None:
+        if previous.pk == convention.pk:
+            errors["renews"].append(_("Une convention ne peut pas se renouveler elle-même."))
+        elif previous.association_id != convention.association_id:
+            errors["renews"].append(
+                _("La convention renouvelée doit concerner la même association.")
+            )
+        elif start and previous.end_date >= start:
+            errors["renews"].append(
+                _("La convention renouvelée doit se terminer avant le début de celle-ci.")
+            )
+
+    if start and end and not errors.get("end_date"):
+        message = overlap_message(convention, convention.signatory_funder_ids())
+        if message:
+            errors["status"].append(message)
+
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+def check_party(party: ConventionParty) -> None:
+    convention = party.convention
+    if not party.funder_id or convention.start_date is None or convention.end_date is None:
+        return
+    message = overlap_message(convention, {party.funder_id})
+    if message:
+        raise ValidationError({"funder": message})
+
+
+# --- money ------------------------------------------------------------------------------------
+
+
+def is_year_closed(convention_id: int | None, year: int | None) -> bool:
+    """A year is closed once its yearly report has been validated."""
+    if convention_id is None or year is None:
+        return False
+    return YearlyReport.objects.filter(
+        convention_id=convention_id, year=year, status=ReportStatus.VALIDATED
+    ).exists()
+
+
+def closed_year_message(year: int) -> str:
+    return _(
+        "L'année %(year)s est close (compte rendu validé) : ses montants ne peuvent plus être "
+        "modifiés."
+    ) % {"year": year}
+
+
+def _changed_in_closed_year(instance, fields: list[str]) -> int | None:
+    """The closed year this new or changed row touches, if any (its old year included)."""
+    years = {instance.year}
+    if instance.pk:
+        old = type(instance).objects.filter(pk=instance.pk).values(*fields, "year").first()
+        if old is not None:
+            if all(old[name] == getattr(instance, name) for name in [*fields, "year"]):
+                return None
+            years.add(old["year"])
+    for year in sorted(year for year in years if year is not None):
+        if is_year_closed(instance.convention_id, year):
+            return year
+    return None
+
+
+def _check_year_and_funder(instance, errors: dict[str, list[str]]) -> None:
+    convention = instance.convention
+    if instance.year is not None and convention.start_date and convention.end_date:
+        if instance.year not in convention.years:
+            errors["year"].append(
+                _("L'année %(year)s est hors de la période de la convention (%(first)s–%(last)s).")
+                % {"year": instance.year, "first": convention.years[0],
+                   "last": convention.years[-1]}
+            )
+    if instance.funder_id and instance.funder_id not in convention.signatory_funder_ids():
+        errors["funder"].append(
+            _(
+                "%(funder)s ne signe pas cette convention : seuls ses financeurs signataires "
+                "peuvent s'y engager."
+            )
+            % {"funder": instance.funder}
+        )
+
+
+def check_commitment(commitment: Commitment) -> None:
+    errors: dict[str, list[str]] = defaultdict(list)
+    _check_year_and_funder(commitment, errors)
+    closed = _changed_in_closed_year(commitment, ["amount", "funder_id", "kind"])
+    if closed:
+        errors["amount"].append(closed_year_message(closed))
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+def check_payment(payment: Payment) -> None:
+    errors: dict[str, list[str]] = defaultdict(list)
+    _check_year_and_funder(payment, errors)
+    closed = _changed_in_closed_year(payment, ["amount", "funder_id", "notified_on", "paid_on"])
+    if closed:
+        errors["amount"].append(closed_year_message(closed))
+    if payment.paid_on and payment.notified_on and payment.paid_on < payment.notified_on:
+        errors["paid_on"].append(
+            _("Un versement ne peut pas précéder la notification de la décision.")
+        )
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+def payment_deadline(payment: Payment) -> datetime.date | None:
+    if payment.notified_on is None:
+        return None
+    return payment.notified_on + datetime.timedelta(days=PAYMENT_DEADLINE_DAYS)
+
+
+def payment_is_late(payment: Payment, today: datetime.date | None = None) -> bool:
+    deadline = payment_deadline(payment)
+    if deadline is None:
+        return False
+    if payment.paid_on:
+        return payment.paid_on > deadline
+    return (today or datetime.date.today()) > deadline
+
+
+def late_payments(today: datetime.date) -> list[Payment]:
+    candidates = Payment.objects.filter(notified_on__isnull=False).select_related(
+        "convention__association", "funder"
+    )
+    return [payment for payment in candidates if payment_is_late(payment, today)]
+
+
+def check_in_kind_support(support: InKindSupport) -> None:
+    errors: dict[str, list[str]] = defaultdict(list)
+    convention = support.convention
+    if support.funder_id and support.funder_id not in convention.signatory_funder_ids():
+        errors["funder"].append(
+            _(
+                "%(funder)s ne signe pas cette convention : seuls ses financeurs signataires "
+                "peuvent s'y engager."
+            )
+            % {"funder": support.funder}
+        )
+    if support.kind == InKindSupport.Kind.PREMISES and support.premises_id is None:
+        errors["premises"].append(_("Choisissez les locaux mis à disposition."))
+    if support.premises_id and support.premises.association_id != convention.association_id:
+        errors["premises"].append(_("Ces locaux sont ceux d'une autre association."))
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+def check_report(report: YearlyReport) -> None:
+    convention = report.convention
+    if report.year is not None and report.year not in convention.years:
+        raise ValidationError(
+            {
+                "year": _(
+                    "Le compte rendu porte sur une année de la convention (%(first)s–%(last)s)."
+                )
+                % {"first": convention.years[0], "last": convention.years[-1]}
+            }
+        )
+
+
+# --- thresholds and alerts --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupportTotal:
+    association_id: int
+    funder_id: int
+    year: int
+    money: Decimal
+    in_kind: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.money + self.in_kind
+
+
+def support_totals(year: int | None = None) -> list[SupportTotal]:
+    """Money and valued in-kind support per association, funder and year.
+
+    Counts the commitments and in-kind support of signed conventions and the one-off subsidies.
+    """
+    money: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
+    in_kind: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
+
+    commitments = Commitment.objects.filter(convention__status__in=SIGNED_STATUSES)
+    if year is not None:
+        commitments = commitments.filter(year=year)
+    for row in commitments.values("convention__association_id", "funder_id", "year").annotate(
+        total=Sum("amount")
+    ):
+        money[(row["convention__association_id"], row["funder_id"], row["year"])] += row["total"]
+
+    supports = InKindSupport.objects.filter(convention__status__in=SIGNED_STATUSES).values(
+        "convention__association_id", "funder_id", "yearly_value",
+        "convention__start_date", "convention__end_date",
+    )
+    for row in supports:
+        for support_year in range(
+            row["convention__start_date"].year, row["convention__end_date"].year + 1
+        ):
+            if year is None or support_year == year:
+                key = (row["convention__association_id"], row["funder_id"], support_year)
+                in_kind[key] += row["yearly_value"]
+
+    subsidies = Subsidy.objects.all() if year is None else Subsidy.objects.filter(year=year)
+    for row in subsidies.values("association_id", "funder_id", "year", "nature").annotate(
+        total=Sum("amount")
+    ):
+        key = (row["association_id"], row["funder_id"], row["year"])
+        target = money if row["nature"] == SubsidyNature.MONEY else in_kind
+        target[key] += row["total"]
+
+    keys = sorted(set(money) | set(in_kind), key=lambda key: (key[2], key[0], key[1]))
+    return [
+        SupportTotal(association_id=a, funder_id=f, year=y, money=money[(a, f, y)],
+                     in_kind=in_kind[(a, f, y)])
+        for a, f, y in keys
+    ]
+
+
+def covered_pairs() -> set[tuple[int, int, int]]:
+    """(association, funder, year) triples covered by a signed convention."""
+    covered = set()
+    rows = ConventionParty.objects.filter(convention__status__in=SIGNED_STATUSES).values(
+        "convention__association_id", "funder_id", "convention__start_date",
+        "convention__end_date",
+    )
+    for row in rows:
+        for year in range(row["convention__start_date"].year,
+                          row["convention__end_date"].year + 1):
+            covered.add((row["convention__association_id"], row["funder_id"], year))
+    return covered
+
+
+def uncovered_support_alerts(year: int | None = None) -> list[SupportTotal]:
+    """Support above 23 000 € a year from one funder that no signed convention covers."""
+    covered = covered_pairs()
+    return [
+        total
+        for total in support_totals(year)
+        if total.total > CONVENTION_THRESHOLD
+        and (total.association_id, total.funder_id, total.year) not in covered
+    ]
+
+
+def uncovered_support_message(association, funder, year: int, total: Decimal) -> str:
+    return _(
+        "%(funder)s apporte %(amount)s à %(association)s en %(year)s (argent et aide en nature "
+        "valorisée) sans convention : au-delà de 23 000 € par an, une convention est "
+        "obligatoire."
+    ) % {"funder": funder, "amount": euro(total), "association": association, "year": year}
+
+
+@dataclass(frozen=True)
+class CertifiedAccountsFlag:
+    association_id: int
+    year: int
+    money: Decimal
+
+
+def certified_accounts_flags(year: int | None = None) -> list[CertifiedAccountsFlag]:
+    """Associations receiving more than 153 000 € of public subsidies in money in a year."""
+    per_association: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for total in support_totals(year):
+        per_association[(total.association_id, total.year)] += total.money
+    return [
+        CertifiedAccountsFlag(association_id=a, year=y, money=amount)
+        for (a, y), amount in sorted(per_association.items(), key=lambda item: item[0][::-1])
+        if amount > CERTIFIED_ACCOUNTS_THRESHOLD
+    ]
+
+
+def certified_accounts_message(association, year: int, money: Decimal) -> str:
+    return _(
+        "%(association)s reçoit %(amount)s de subventions publiques en numéraire en %(year)s : "
+        "au-delà de 153 000 €, elle doit faire certifier ses comptes par un commissaire aux "
+        "comptes et les publier."
+    ) % {"association": association, "amount": euro(money), "year": year}
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+def report_due_date(year: int) -> datetime.date:
+    return datetime.date(year + 1, 6, 30)
+
+
+@dataclass(frozen=True)
+class OverdueReport:
+    convention: Convention
+    year: int
+    report: YearlyReport | None
+
+    @property
+    def due_date(self) -> datetime.date:
+        return report_due_date(self.year)
+
+
+def overdue_reports(today: datetime.date, conventions=None) -> list[OverdueReport]:
+    """Years of signed conventions whose report is missing or not submitted after 30 June."""
+    conventions = Convention.objects.signed() if conventions is None else conventions.signed()
+    conventions = conventions.select_related("association").prefetch_related("reports")
+    overdue = []
+    for convention in conventions:
+        reports = {report.year: report for report in convention.reports.all()}
+        for year in convention.years:
+            if report_due_date(year) >= today:
+                continue
+            report = reports.get(year)
+            if report is None or report.is_editable:
+                overdue.append(OverdueReport(convention, year, report))
+    return sorted(overdue, key=lambda item: (item.year, item.convention.association.name))
+
+
+def conventions_ending_within(today: datetime.date, months: int = 12):
+    return (
+        Convention.objects.filter(status=ConventionStatus.IN_FORCE)
+        .filter(end_date__gte=today, end_date__lte=today + relativedelta(months=months))
+        .select_related("association")
+        .order_by("end_date")
+    )
+
+
+def conventions_due_for_renewal_reminder(today: datetime.date):
+    """In force, ending within 6 months, not renewed yet, reminder not sent."""
+    return conventions_ending_within(today, RENEWAL_REMINDER_MONTHS).filter(
+        renewal_reminder_sent_on__isnull=True, renewed_by__isnull=True
+    )
