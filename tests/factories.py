@@ -1,8 +1,22 @@
+import datetime
+from decimal import Decimal
+
 import factory
 from allauth.account.models import EmailAddress
 
 from associations.models import Association, Membership
-from conventions.models import Funder
+from conventions.models import (
+    Commitment,
+    Convention,
+    ConventionParty,
+    ConventionStatus,
+    Funder,
+    GrantKind,
+    ReportStatus,
+    Subsidy,
+    SubsidyNature,
+    YearlyReport,
+)
 from solidaren.demo import demo_siret
 from solidaren.models import User
 from volontaires.models import Quartier, VolunteerProfile
@@ -69,3 +83,61 @@ class VolunteerProfileFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     quartier = factory.SubFactory(QuartierFactory)
+
+
+class ConventionFactory(factory.django.DjangoModelFactory):
+    """A signed convention 2023–2026; pass `funders=[...]` to create its parties."""
+
+    class Meta:
+        model = Convention
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"CPO-TEST-{n:04d}")
+    association = factory.SubFactory(AssociationFactory)
+    purpose = "Soutien aux actions de solidarité"
+    start_date = datetime.date(2023, 1, 1)
+    end_date = datetime.date(2026, 12, 31)
+    status = ConventionStatus.IN_FORCE
+    association_signed_on = datetime.date(2022, 11, 7)
+    republican_contract_attested_on = datetime.date(2022, 9, 1)
+
+    @factory.post_generation
+    def funders(convention, create, extracted, **kwargs):
+        for funder in extracted or []:
+            ConventionParty.objects.create(
+                convention=convention, funder=funder, signed_on=datetime.date(2022, 11, 7),
+                decision_reference=f"DEL-{convention.pk}-{funder.pk}",
+            )
+
+
+class CommitmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Commitment
+
+    convention = factory.SubFactory(ConventionFactory)
+    funder = factory.SubFactory(FunderFactory)
+    year = 2023
+    kind = GrantKind.OPERATING
+    amount = Decimal("12500.00")
+
+
+class SubsidyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subsidy
+
+    association = factory.SubFactory(AssociationFactory)
+    funder = factory.SubFactory(FunderFactory)
+    year = 2024
+    nature = SubsidyNature.MONEY
+    amount = Decimal("5000.00")
+    purpose = "Aide exceptionnelle"
+    decided_on = datetime.date(2024, 3, 15)
+
+
+class YearlyReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = YearlyReport
+
+    convention = factory.SubFactory(ConventionFactory)
+    year = 2023
+    status = ReportStatus.DRAFT

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from associations.demo import load_associations, load_coordinators
-from conventions.demo import load_funders
+from conventions.demo import load_conventions, load_reports, load_subsidies
 from solidaren.demo import DEMO_PASSWORD, load_agent
 from volontaires.demo import load_volunteers
 
@@ -16,7 +16,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         load_associations()
-        load_funders()
+        load_conventions()
+        load_subsidies()
+        load_reports()
         agent = load_agent()
         coordinators = load_coordinators()
         volunteers = load_volunteers()
