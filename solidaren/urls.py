@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("comptes/", include("allauth.urls")),
     path("associations/", include("associations.urls")),
+    path("conventions/", include("conventions.urls")),
     path("volontaires/", include("volontaires.urls")),
     path("back-office/", admin.site.urls),
 ]

@@ -1,0 +1,42 @@
+from django.db.models import Prefetch
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from conventions.models import Convention, ConventionParty
+from conventions.totals import yearly_table
+from solidaren.access import get_visible_or_404, role_required
+
+
+def _with_parties(queryset):
+    return queryset.select_related("association").prefetch_related(
+        Prefetch("parties", queryset=ConventionParty.objects.select_related("funder"))
+    )
+
+
+@require_GET
+@role_required("agent", "coordinator")
+def convention_list(request):
+    conventions = _with_parties(Convention.objects.visible_to(request.user)).order_by(
+        "association__name", "-start_date"
+    )
+    return render(request, "conventions/convention_list.html", {"conventions": conventions})
+
+
+@require_GET
+@role_required("agent", "coordinator")
+def convention_detail(request, pk):
+    queryset = _with_parties(Convention.objects).prefetch_related(
+        "commitments", "in_kind_supports__premises", "in_kind_supports__funder",
+        "objectives__priority", "reports", "payments__funder",
+    )
+    convention = get_visible_or_404(queryset, request.user, pk=pk)
+    return render(
+        request,
+        "conventions/convention_detail.html",
+        {
+            "convention": convention,
+            "table": yearly_table(convention),
+            "chain": convention.renewal_chain(),
+            "reports": {report.year: report for report in convention.reports.all()},
+        },
+    )
