@@ -11,9 +11,21 @@ class AssociationResource(resources.ModelResource):
 
     class Meta:
         model = Association
-        fields = ["name", "short_name", "rna", "siret", "address", "postal_code", "commune",
-                  "email", "phone", "website", "is_structuring", "network_member_since",
-                  "fields_of_action"]
+        fields = [
+            "name",
+            "short_name",
+            "rna",
+            "siret",
+            "address",
+            "postal_code",
+            "commune",
+            "email",
+            "phone",
+            "website",
+            "is_structuring",
+            "network_member_since",
+            "fields_of_action",
+        ]
         export_order = fields
 
     def dehydrate_fields_of_action(self, association):

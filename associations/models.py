@@ -143,10 +143,14 @@ class Premises(models.Model):
     """Premises an association uses; when a funder lends them, a convention values them."""
 
     association = models.ForeignKey(
-        Association, on_delete=models.CASCADE, related_name="premises",
+        Association,
+        on_delete=models.CASCADE,
+        related_name="premises",
         verbose_name=_("association"),
     )
-    label = models.CharField(_("intitulé"), max_length=120, help_text=_("Ex. : local de distribution"))
+    label = models.CharField(
+        _("intitulé"), max_length=120, help_text=_("Ex. : local de distribution")
+    )
     address = models.CharField(_("adresse"), max_length=250)
     commune = models.CharField(_("commune"), max_length=80, choices=COMMUNE_CHOICES, default=RENNES)
     surface_m2 = models.DecimalField(

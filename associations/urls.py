@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.association_list, name="list"),
     path("mes-associations/", views.my_associations, name="mine"),
     path("<slug:slug>/", views.association_detail, name="detail"),
+    path("<slug:slug>/modifier/", views.association_edit, name="edit"),
 ]

@@ -47,8 +47,17 @@ class ConventionResource(resources.ModelResource):
 
     class Meta:
         model = Convention
-        fields = ["reference", "association", "funders", "purpose", "start_date", "end_date",
-                  "status", "republican_contract_attested_on", "total"]
+        fields = [
+            "reference",
+            "association",
+            "funders",
+            "purpose",
+            "start_date",
+            "end_date",
+            "status",
+            "republican_contract_attested_on",
+            "total",
+        ]
         export_order = fields
 
     def dehydrate_funders(self, convention):
@@ -60,9 +69,7 @@ class ConventionResource(resources.ModelResource):
 
 class CommitmentResource(resources.ModelResource):
     convention = fields.Field(attribute="convention__reference", column_name="convention")
-    association = fields.Field(
-        attribute="convention__association__name", column_name="association"
-    )
+    association = fields.Field(attribute="convention__association__name", column_name="association")
     funder = fields.Field(attribute="funder__name", column_name="financeur")
 
     class Meta:
@@ -77,8 +84,16 @@ class SubsidyResource(resources.ModelResource):
 
     class Meta:
         model = Subsidy
-        fields = ["association", "funder", "year", "nature", "amount", "purpose",
-                  "decision_reference", "decided_on"]
+        fields = [
+            "association",
+            "funder",
+            "year",
+            "nature",
+            "amount",
+            "purpose",
+            "decision_reference",
+            "decided_on",
+        ]
         export_order = fields
 
 
@@ -208,10 +223,22 @@ class NetworkPriorityAdmin(admin.ModelAdmin):
 @admin.register(Convention)
 class ConventionAdmin(ExportMixin, SimpleHistoryAdmin):
     resource_classes = [ConventionResource]
-    list_display = ["reference", "association", "kind", "start_date", "end_date", "status",
-                    "total_committed"]
-    list_filter = ["status", "funders", CoveredYearFilter, "association__fields_of_action",
-                   "association__is_structuring"]
+    list_display = [
+        "reference",
+        "association",
+        "kind",
+        "start_date",
+        "end_date",
+        "status",
+        "total_committed",
+    ]
+    list_filter = [
+        "status",
+        "funders",
+        CoveredYearFilter,
+        "association__fields_of_action",
+        "association__is_structuring",
+    ]
     search_fields = ["reference", "purpose", "association__name", "association__short_name"]
     autocomplete_fields = ["association", "renews"]
     date_hierarchy = "start_date"
@@ -220,22 +247,32 @@ class ConventionAdmin(ExportMixin, SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["reference", "association", "purpose", "status"]}),
         (_("Période"), {"fields": ["start_date", "end_date", "renews", "renewal_timeline"]}),
-        (_("Signature"), {"fields": ["association_signatory", "association_signed_on",
-                                     "republican_contract_attested_on", "payment_terms"]}),
+        (
+            _("Signature"),
+            {
+                "fields": [
+                    "association_signatory",
+                    "association_signed_on",
+                    "republican_contract_attested_on",
+                    "payment_terms",
+                ]
+            },
+        ),
         (_("Suivi"), {"fields": ["notes", "renewal_reminder_sent_on", "created_at"]}),
     ]
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request)
+            super()
+            .get_queryset(request)
             .select_related("association")
             .prefetch_related("parties__funder", "commitments")
             .annotate(total=Sum("commitments__amount"))
         )
 
     def get_export_queryset(self, request):
-        return super().get_export_queryset(request).prefetch_related(
-            "parties__funder", "commitments"
+        return (
+            super().get_export_queryset(request).prefetch_related("parties__funder", "commitments")
         )
 
     @admin.display(description=_("parties"))
@@ -268,8 +305,16 @@ class CommitmentAdmin(ExportMixin, SimpleHistoryAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(SimpleHistoryAdmin):
-    list_display = ["convention", "funder", "year", "amount", "notified_on", "deadline",
-                    "paid_on", "late"]
+    list_display = [
+        "convention",
+        "funder",
+        "year",
+        "amount",
+        "notified_on",
+        "deadline",
+        "paid_on",
+        "late",
+    ]
     list_filter = [LatePaymentFilter, "year", "funder"]
     search_fields = ["convention__reference", "convention__association__name"]
     autocomplete_fields = ["convention", "funder"]
@@ -308,8 +353,9 @@ class SubsidyAdmin(ExportMixin, SimpleHistoryAdmin):
             if (alert.association_id, alert.funder_id) == (obj.association_id, obj.funder_id):
                 messages.warning(
                     request,
-                    rules.uncovered_support_message(obj.association, obj.funder, obj.year,
-                                                    alert.total),
+                    rules.uncovered_support_message(
+                        obj.association, obj.funder, obj.year, alert.total
+                    ),
                 )
 
 

@@ -37,46 +37,124 @@ METROPOLE = "Rennes Métropole"
 DEPARTEMENT = "Département d'Ille-et-Vilaine"
 
 FUNDERS = [
-    (VILLE, "Ville", Funder.Kind.COMMUNE, "21350238800019",
-     "Hôtel de Ville, place de la Mairie, 35000 Rennes", "La Maire de Rennes"),
-    (METROPOLE, "Métropole", Funder.Kind.METROPOLE, "24350013900189",
-     "4 avenue Henri Fréville, 35200 Rennes", "La Présidente de Rennes Métropole"),
-    (DEPARTEMENT, "Département", Funder.Kind.DEPARTEMENT, "22350001800013",
-     "1 avenue de la Préfecture, 35000 Rennes", "Le Président du Conseil départemental"),
-    ("CCAS de Rennes", "CCAS", Funder.Kind.CCAS, "26350007600017",
-     "Hôtel de Ville, place de la Mairie, 35000 Rennes", "La Présidente du CCAS"),
+    (
+        VILLE,
+        "Ville",
+        Funder.Kind.COMMUNE,
+        "21350238800019",
+        "Hôtel de Ville, place de la Mairie, 35000 Rennes",
+        "La Maire de Rennes",
+    ),
+    (
+        METROPOLE,
+        "Métropole",
+        Funder.Kind.METROPOLE,
+        "24350013900189",
+        "4 avenue Henri Fréville, 35200 Rennes",
+        "La Présidente de Rennes Métropole",
+    ),
+    (
+        DEPARTEMENT,
+        "Département",
+        Funder.Kind.DEPARTEMENT,
+        "22350001800013",
+        "1 avenue de la Préfecture, 35000 Rennes",
+        "Le Président du Conseil départemental",
+    ),
+    (
+        "CCAS de Rennes",
+        "CCAS",
+        Funder.Kind.CCAS,
+        "26350007600017",
+        "Hôtel de Ville, place de la Mairie, 35000 Rennes",
+        "La Présidente du CCAS",
+    ),
 ]
 
 NETWORK_PRIORITIES_2023 = [
-    (1, "Favoriser « l'aller vers »",
-     "Aller à la rencontre des personnes qui ne viennent pas jusqu'aux associations."),
-    (2, "Renforcer le pouvoir d'agir des personnes",
-     "Associer les personnes accueillies aux décisions et aux actions qui les concernent."),
-    (3, "Promouvoir l'expérience associative et valoriser les compétences des bénévoles",
-     "En développant les formations des bénévoles."),
+    (
+        1,
+        "Favoriser « l'aller vers »",
+        "Aller à la rencontre des personnes qui ne viennent pas jusqu'aux associations.",
+    ),
+    (
+        2,
+        "Renforcer le pouvoir d'agir des personnes",
+        "Associer les personnes accueillies aux décisions et aux actions qui les concernent.",
+    ),
+    (
+        3,
+        "Promouvoir l'expérience associative et valoriser les compétences des bénévoles",
+        "En développant les formations des bénévoles.",
+    ),
 ]
 
 # association slug, code, tripartite, Ville's yearly amounts 2023-2026, Métropole's,
 # own objective, premises lent by the Ville (label, address, m², yearly value)
 CONVENTIONS_2023 = [
-    ("atd-quart-monde", "ATD", False, [18000, 18500, 19000, 19000], None,
-     "Universités populaires Quart Monde et accès aux droits", None),
-    ("banque-alimentaire", "BA", True, [25000, 26000, 27000, 27500],
-     [30000, 31000, 32000, 32500], "Collecte et redistribution des denrées aux associations",
-     ("Entrepôt de stockage", "rue de la Donelière, 35000 Rennes", 850, 42000)),
-    ("coeurs-resistants", "CR", True, [12000, 12500, 13000, 13000],
-     [8000, 8500, 9000, 9000], "Distributions de repas aux personnes à la rue",
-     ("Local de préparation des repas", "boulevard de la Liberté, 35000 Rennes", 120, 9600)),
-    ("croix-rouge-rennes", "CRF", True, [22000, 22500, 23000, 23500],
-     [15000, 15500, 16000, 16000], "Maraudes et accueil de jour", None),
-    ("restos-du-coeur-35", "RDC", True, [30000, 31000, 32000, 32500],
-     [20000, 21000, 22000, 22000], "Distributions alimentaires et accompagnement",
-     ("Centre de distribution", "rue de Lorient, 35000 Rennes", 400, 30000)),
-    ("secours-catholique-35", "SC", False, [20000, 20500, 21000, 21500], None,
-     "Accueil des personnes exilées et accès aux droits", None),
-    ("secours-populaire-35", "SPF", True, [35000, 36000, 37000, 38000],
-     [25000, 26000, 27000, 28000], "Aide alimentaire, vestimentaire et accès aux vacances",
-     ("Libre-service solidaire", "rue Papu, 35000 Rennes", 300, 24000)),
+    (
+        "atd-quart-monde",
+        "ATD",
+        False,
+        [18000, 18500, 19000, 19000],
+        None,
+        "Universités populaires Quart Monde et accès aux droits",
+        None,
+    ),
+    (
+        "banque-alimentaire",
+        "BA",
+        True,
+        [25000, 26000, 27000, 27500],
+        [30000, 31000, 32000, 32500],
+        "Collecte et redistribution des denrées aux associations",
+        ("Entrepôt de stockage", "rue de la Donelière, 35000 Rennes", 850, 42000),
+    ),
+    (
+        "coeurs-resistants",
+        "CR",
+        True,
+        [12000, 12500, 13000, 13000],
+        [8000, 8500, 9000, 9000],
+        "Distributions de repas aux personnes à la rue",
+        ("Local de préparation des repas", "boulevard de la Liberté, 35000 Rennes", 120, 9600),
+    ),
+    (
+        "croix-rouge-rennes",
+        "CRF",
+        True,
+        [22000, 22500, 23000, 23500],
+        [15000, 15500, 16000, 16000],
+        "Maraudes et accueil de jour",
+        None,
+    ),
+    (
+        "restos-du-coeur-35",
+        "RDC",
+        True,
+        [30000, 31000, 32000, 32500],
+        [20000, 21000, 22000, 22000],
+        "Distributions alimentaires et accompagnement",
+        ("Centre de distribution", "rue de Lorient, 35000 Rennes", 400, 30000),
+    ),
+    (
+        "secours-catholique-35",
+        "SC",
+        False,
+        [20000, 20500, 21000, 21500],
+        None,
+        "Accueil des personnes exilées et accès aux droits",
+        None,
+    ),
+    (
+        "secours-populaire-35",
+        "SPF",
+        True,
+        [35000, 36000, 37000, 38000],
+        [25000, 26000, 27000, 28000],
+        "Aide alimentaire, vestimentaire et accès aux vacances",
+        ("Libre-service solidaire", "rue Papu, 35000 Rennes", 300, 24000),
+    ),
 ]
 
 # Ville's yearly amount in the 2011, 2015 and 2019 conventions (demo figures).
@@ -86,16 +164,24 @@ NO_PREDECESSOR = {"banque-alimentaire", "coeurs-resistants"}
 # Yearly reports of the 2023 conventions: year → status per association slug (others: none).
 REPORTS = {
     2023: {slug: ReportStatus.VALIDATED for slug, *_rest in CONVENTIONS_2023},
-    2024: {"atd-quart-monde": ReportStatus.VALIDATED, "banque-alimentaire": ReportStatus.SUBMITTED,
-           "coeurs-resistants": ReportStatus.RETURNED, "croix-rouge-rennes": ReportStatus.SUBMITTED,
-           "restos-du-coeur-35": ReportStatus.VALIDATED,
-           "secours-catholique-35": ReportStatus.SUBMITTED,
-           "secours-populaire-35": ReportStatus.VALIDATED},
-    2025: {"atd-quart-monde": ReportStatus.SUBMITTED, "banque-alimentaire": ReportStatus.DRAFT,
-           "coeurs-resistants": ReportStatus.SUBMITTED,
-           "croix-rouge-rennes": ReportStatus.SUBMITTED, "restos-du-coeur-35": ReportStatus.DRAFT,
-           "secours-catholique-35": ReportStatus.SUBMITTED,
-           "secours-populaire-35": ReportStatus.VALIDATED},
+    2024: {
+        "atd-quart-monde": ReportStatus.VALIDATED,
+        "banque-alimentaire": ReportStatus.SUBMITTED,
+        "coeurs-resistants": ReportStatus.RETURNED,
+        "croix-rouge-rennes": ReportStatus.SUBMITTED,
+        "restos-du-coeur-35": ReportStatus.VALIDATED,
+        "secours-catholique-35": ReportStatus.SUBMITTED,
+        "secours-populaire-35": ReportStatus.VALIDATED,
+    },
+    2025: {
+        "atd-quart-monde": ReportStatus.SUBMITTED,
+        "banque-alimentaire": ReportStatus.DRAFT,
+        "coeurs-resistants": ReportStatus.SUBMITTED,
+        "croix-rouge-rennes": ReportStatus.SUBMITTED,
+        "restos-du-coeur-35": ReportStatus.DRAFT,
+        "secours-catholique-35": ReportStatus.SUBMITTED,
+        "secours-populaire-35": ReportStatus.VALIDATED,
+    },
 }
 
 SIGNED_2022 = datetime.date(2022, 11, 7)
@@ -107,8 +193,13 @@ def load_funders() -> dict[str, Funder]:
         name: upsert(
             Funder,
             {"name": name},
-            {"short_name": short, "kind": kind, "siret": siret, "address": address,
-             "representative": representative},
+            {
+                "short_name": short,
+                "kind": kind,
+                "siret": siret,
+                "address": address,
+                "representative": representative,
+            },
         )
         for name, short, kind, siret, address, representative in FUNDERS
     }
@@ -125,8 +216,11 @@ def _party(convention: Convention, funder: Funder, signed_on: datetime.date) -> 
     upsert(
         ConventionParty,
         {"convention": convention, "funder": funder},
-        {"signed_on": signed_on, "signatory": funder.representative,
-         "decision_reference": f"DEL-{signed_on.year}-{convention.reference[-3:]}"},
+        {
+            "signed_on": signed_on,
+            "signatory": funder.representative,
+            "decision_reference": f"DEL-{signed_on.year}-{convention.reference[-3:]}",
+        },
     )
 
 
@@ -135,17 +229,19 @@ def _yearly(convention: Convention, funder: Funder, amounts: list[int], notified
     for year, amount in zip(convention.years, amounts, strict=True):
         upsert(
             Commitment,
-            {"convention": convention, "funder": funder, "year": year,
-             "kind": GrantKind.OPERATING},
+            {"convention": convention, "funder": funder, "year": year, "kind": GrantKind.OPERATING},
             {"amount": Decimal(amount)},
         )
         notified = datetime.date(year, notified_month, 20)
         upsert(
             Payment,
             {"convention": convention, "funder": funder, "year": year},
-            {"amount": Decimal(amount), "notified_on": notified,
-             "scheduled_on": notified + datetime.timedelta(days=45),
-             "paid_on": notified + datetime.timedelta(days=75 if year == late_year else 40)},
+            {
+                "amount": Decimal(amount),
+                "notified_on": notified,
+                "scheduled_on": notified + datetime.timedelta(days=45),
+                "paid_on": notified + datetime.timedelta(days=75 if year == late_year else 40),
+            },
         )
 
 
@@ -156,28 +252,41 @@ def load_predecessors(association: Association, ville: Funder, code: str) -> Con
         convention = upsert(
             Convention,
             {"reference": f"CPO-{start_year}-{code}"},
-            {"association": association,
-             "purpose": f"Convention pluriannuelle d'objectifs {start_year}-{start_year + 3} "
-                        "avec la Ville de Rennes",
-             "start_date": datetime.date(start_year, 1, 1),
-             "end_date": datetime.date(start_year + 3, 12, 31),
-             "status": ConventionStatus.RENEWED,
-             "association_signed_on": signed_on,
-             "republican_contract_attested_on": CER_ATTESTED_2022 if start_year >= 2022 else None,
-             "renews": previous},
+            {
+                "association": association,
+                "purpose": f"Convention pluriannuelle d'objectifs {start_year}-{start_year + 3} "
+                "avec la Ville de Rennes",
+                "start_date": datetime.date(start_year, 1, 1),
+                "end_date": datetime.date(start_year + 3, 12, 31),
+                "status": ConventionStatus.RENEWED,
+                "association_signed_on": signed_on,
+                "republican_contract_attested_on": CER_ATTESTED_2022
+                if start_year >= 2022
+                else None,
+                "renews": previous,
+            },
         )
         _party(convention, ville, signed_on)
         for year in convention.years:
             upsert(
                 Commitment,
-                {"convention": convention, "funder": ville, "year": year,
-                 "kind": GrantKind.OPERATING},
+                {
+                    "convention": convention,
+                    "funder": ville,
+                    "year": year,
+                    "kind": GrantKind.OPERATING,
+                },
                 {"amount": Decimal(amount)},
             )
             # Reports from before the portal existed, recorded as validated (archived).
-            upsert(YearlyReport, {"convention": convention, "year": year},
-                   {"status": ReportStatus.VALIDATED,
-                    "qualitative_report": "Compte rendu reçu sur papier (archive)."})
+            upsert(
+                YearlyReport,
+                {"convention": convention, "year": year},
+                {
+                    "status": ReportStatus.VALIDATED,
+                    "qualitative_report": "Compte rendu reçu sur papier (archive).",
+                },
+            )
         previous = convention
     return previous
 
@@ -187,24 +296,32 @@ def load_conventions() -> list[Convention]:
     priorities = load_network_priorities()
     ville, metropole = funders[VILLE], funders[METROPOLE]
     conventions = []
-    for slug, code, tripartite, ville_amounts, metropole_amounts, own_objective, premises in (
-        CONVENTIONS_2023
-    ):
+    for (
+        slug,
+        code,
+        tripartite,
+        ville_amounts,
+        metropole_amounts,
+        own_objective,
+        premises,
+    ) in CONVENTIONS_2023:
         association = Association.objects.get(slug=slug)
         previous = None if slug in NO_PREDECESSOR else load_predecessors(association, ville, code)
         convention = upsert(
             Convention,
             {"reference": f"CPO-2023-{code}"},
-            {"association": association,
-             "purpose": "Soutien aux actions de solidarité envers les plus vulnérables "
-                        "2023-2026 (réseau SolidaRen)",
-             "start_date": datetime.date(2023, 1, 1),
-             "end_date": datetime.date(2026, 12, 31),
-             "status": ConventionStatus.IN_FORCE,
-             "association_signed_on": SIGNED_2022,
-             "association_signatory": "La présidence de l'association",
-             "republican_contract_attested_on": CER_ATTESTED_2022,
-             "renews": previous},
+            {
+                "association": association,
+                "purpose": "Soutien aux actions de solidarité envers les plus vulnérables "
+                "2023-2026 (réseau SolidaRen)",
+                "start_date": datetime.date(2023, 1, 1),
+                "end_date": datetime.date(2026, 12, 31),
+                "status": ConventionStatus.IN_FORCE,
+                "association_signed_on": SIGNED_2022,
+                "association_signatory": "La présidence de l'association",
+                "republican_contract_attested_on": CER_ATTESTED_2022,
+                "renews": previous,
+            },
         )
         _party(convention, ville, SIGNED_2022)
         _yearly(convention, ville, ville_amounts)
@@ -212,20 +329,41 @@ def load_conventions() -> list[Convention]:
             _party(convention, metropole, SIGNED_2022)
             _yearly(convention, metropole, metropole_amounts, notified_month=4)
         for position, priority in enumerate(priorities, start=1):
-            upsert(Objective, {"convention": convention, "priority": priority},
-                   {"title": priority.title, "position": position,
-                    "indicators": "Nombre d'actions menées, personnes touchées"})
-        upsert(Objective, {"convention": convention, "priority": None},
-               {"title": own_objective, "position": 4,
-                "indicators": "Nombre de bénéficiaires, part hors Rennes"})
+            upsert(
+                Objective,
+                {"convention": convention, "priority": priority},
+                {
+                    "title": priority.title,
+                    "position": position,
+                    "indicators": "Nombre d'actions menées, personnes touchées",
+                },
+            )
+        upsert(
+            Objective,
+            {"convention": convention, "priority": None},
+            {
+                "title": own_objective,
+                "position": 4,
+                "indicators": "Nombre de bénéficiaires, part hors Rennes",
+            },
+        )
         if premises:
             label, address, surface, value = premises
-            place = upsert(Premises, {"association": association, "label": label},
-                           {"address": address, "surface_m2": Decimal(surface)})
-            upsert(InKindSupport, {"convention": convention, "premises": place},
-                   {"funder": ville, "kind": InKindSupport.Kind.PREMISES,
+            place = upsert(
+                Premises,
+                {"association": association, "label": label},
+                {"address": address, "surface_m2": Decimal(surface)},
+            )
+            upsert(
+                InKindSupport,
+                {"convention": convention, "premises": place},
+                {
+                    "funder": ville,
+                    "kind": InKindSupport.Kind.PREMISES,
                     "description": f"Mise à disposition : {label.lower()}",
-                    "yearly_value": Decimal(value)})
+                    "yearly_value": Decimal(value),
+                },
+            )
         conventions.append(convention)
     return conventions
 
@@ -234,15 +372,26 @@ def load_subsidies() -> None:
     """One-off grants of the Département (no convention): two cross 23 000 €, and the Restos du
     Cœur then receive more than 153 000 € of public money in 2024."""
     departement = Funder.objects.get(name=DEPARTEMENT)
-    grants = [("secours-populaire-35", 2024, 30000), ("restos-du-coeur-35", 2024, 110000),
-              ("secours-catholique-35", 2024, 18000)]
+    grants = [
+        ("secours-populaire-35", 2024, 30000),
+        ("restos-du-coeur-35", 2024, 110000),
+        ("secours-catholique-35", 2024, 18000),
+    ]
     for slug, year, amount in grants:
         upsert(
             Subsidy,
-            {"association": Association.objects.get(slug=slug), "funder": departement,
-             "year": year, "purpose": "Soutien aux associations caritatives (charte 2021)"},
-            {"nature": SubsidyNature.MONEY, "amount": Decimal(amount),
-             "decision_reference": f"CP-{year}-SOL", "decided_on": datetime.date(year, 4, 26)},
+            {
+                "association": Association.objects.get(slug=slug),
+                "funder": departement,
+                "year": year,
+                "purpose": "Soutien aux associations caritatives (charte 2021)",
+            },
+            {
+                "nature": SubsidyNature.MONEY,
+                "amount": Decimal(amount),
+                "decision_reference": f"CP-{year}-SOL",
+                "decided_on": datetime.date(year, 4, 26),
+            },
         )
 
 
@@ -250,29 +399,51 @@ def load_reports() -> None:
     for year, statuses in REPORTS.items():
         for slug, status in statuses.items():
             convention = Convention.objects.get(association__slug=slug, start_date__year=2023)
-            done = status in (ReportStatus.SUBMITTED, ReportStatus.VALIDATED,
-                              ReportStatus.RETURNED)
+            done = status in (ReportStatus.SUBMITTED, ReportStatus.VALIDATED, ReportStatus.RETURNED)
             report = upsert(
                 YearlyReport,
                 {"convention": convention, "year": year},
-                {"status": status,
-                 "qualitative_report": "Distributions et accueils assurés toute l'année, "
-                                       "nouvelles actions d'aller-vers." if done else "",
-                 "beneficiaries_count": 1200 + 50 * (year - 2023),
-                 "beneficiaries_outside_rennes_percent": Decimal("30.0"),
-                 "volunteers_count": 80, "volunteer_hours": Decimal("6500"),
-                 "staff_comment": "Merci de détailler l'écart sur les achats alimentaires."
-                 if status == ReportStatus.RETURNED else ""},
+                {
+                    "status": status,
+                    "qualitative_report": "Distributions et accueils assurés toute l'année, "
+                    "nouvelles actions d'aller-vers."
+                    if done
+                    else "",
+                    "beneficiaries_count": 1200 + 50 * (year - 2023),
+                    "beneficiaries_outside_rennes_percent": Decimal("30.0"),
+                    "volunteers_count": 80,
+                    "volunteer_hours": Decimal("6500"),
+                    "staff_comment": "Merci de détailler l'écart sur les achats alimentaires."
+                    if status == ReportStatus.RETURNED
+                    else "",
+                },
             )
             for objective in convention.objectives.all():
-                upsert(ReportAction, {"report": report, "objective": objective},
-                       {"actions": "Actions menées dans l'année." if done else ""})
+                upsert(
+                    ReportAction,
+                    {"report": report, "objective": objective},
+                    {"actions": "Actions menées dans l'année." if done else ""},
+                )
             if done:
                 committed = sum(c.amount for c in convention.commitments.filter(year=year))
-                upsert(BudgetLine, {"report": report, "side": BudgetLine.Side.INCOME,
-                                    "label": "Subventions de la Ville et de la Métropole"},
-                       {"planned": committed, "actual": committed})
-                upsert(BudgetLine, {"report": report, "side": BudgetLine.Side.CHARGE,
-                                    "label": "Achats alimentaires et matériel"},
-                       {"planned": committed,
-                        "actual": (committed * Decimal("1.08")).quantize(Decimal("0.01"))})
+                upsert(
+                    BudgetLine,
+                    {
+                        "report": report,
+                        "side": BudgetLine.Side.INCOME,
+                        "label": "Subventions de la Ville et de la Métropole",
+                    },
+                    {"planned": committed, "actual": committed},
+                )
+                upsert(
+                    BudgetLine,
+                    {
+                        "report": report,
+                        "side": BudgetLine.Side.CHARGE,
+                        "label": "Achats alimentaires et matériel",
+                    },
+                    {
+                        "planned": committed,
+                        "actual": (committed * Decimal("1.08")).quantize(Decimal("0.01")),
+                    },
+                )

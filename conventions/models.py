@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from solidaren.access import AccessQuerySet, coordinated_association_ids, is_agent
 from solidaren.identifiers import compact_digits, validate_siret
 
+PERCENT_MESSAGE = _("Un pourcentage est compris entre 0 et 100.")
 NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("Le montant ne peut pas être négatif."))]
 
 
@@ -151,7 +152,9 @@ class Convention(models.Model):
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"))
     status = models.CharField(
-        _("statut"), max_length=20, choices=ConventionStatus.choices,
+        _("statut"),
+        max_length=20,
+        choices=ConventionStatus.choices,
         default=ConventionStatus.DRAFT,
     )
     association_signed_on = models.DateField(
@@ -167,7 +170,9 @@ class Convention(models.Model):
         help_text=_("Date de l'attestation de l'association (obligatoire depuis 2022)."),
     )
     payment_terms = models.CharField(
-        _("conditions de versement"), max_length=20, choices=PaymentTerms.choices,
+        _("conditions de versement"),
+        max_length=20,
+        choices=PaymentTerms.choices,
         default=PaymentTerms.INSTALMENTS,
     )
     renews = models.OneToOneField(
@@ -257,7 +262,9 @@ class ConventionParty(models.Model):
     """A funder signing a convention, with its own decision and signature date."""
 
     convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="parties",
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="parties",
         verbose_name=_("convention"),
     )
     funder = models.ForeignKey(
@@ -266,7 +273,9 @@ class ConventionParty(models.Model):
     signed_on = models.DateField(_("signée le"), null=True, blank=True)
     signatory = models.CharField(_("signataire"), max_length=200, blank=True)
     decision_reference = models.CharField(
-        _("référence de la décision"), max_length=80, blank=True,
+        _("référence de la décision"),
+        max_length=80,
+        blank=True,
         help_text=_("Délibération ou arrêté d'attribution (ex. : DCM 2022-0412)."),
     )
 
@@ -293,12 +302,18 @@ class Objective(models.Model):
     """An objective of a convention: one of the network's shared priorities, or its own."""
 
     convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="objectives",
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="objectives",
         verbose_name=_("convention"),
     )
     priority = models.ForeignKey(
-        NetworkPriority, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="objectives", verbose_name=_("priorité partagée"),
+        NetworkPriority,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="objectives",
+        verbose_name=_("priorité partagée"),
         help_text=_("Vide pour un objectif propre à l'association."),
     )
     title = models.CharField(_("objectif"), max_length=255)
@@ -327,7 +342,9 @@ class Commitment(models.Model):
     """What one funder commits to pay under a convention for one year."""
 
     convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="commitments",
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="commitments",
         verbose_name=_("convention"),
     )
     funder = models.ForeignKey(
@@ -364,7 +381,9 @@ class Payment(models.Model):
     """A scheduled instalment of a funder's yearly grant, and when it was paid."""
 
     convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="payments",
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="payments",
         verbose_name=_("convention"),
     )
     funder = models.ForeignKey(
@@ -373,7 +392,9 @@ class Payment(models.Model):
     year = models.PositiveSmallIntegerField(_("année"))
     amount = euros(_("montant (€)"))
     notified_on = models.DateField(
-        _("décision notifiée le"), null=True, blank=True,
+        _("décision notifiée le"),
+        null=True,
+        blank=True,
         help_text=_("Le versement est dû dans les 60 jours suivant la notification."),
     )
     scheduled_on = models.DateField(_("versement prévu le"), null=True, blank=True)
@@ -415,17 +436,25 @@ class InKindSupport(models.Model):
         OTHER = "autre", _("Autre aide en nature")
 
     convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="in_kind_supports",
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="in_kind_supports",
         verbose_name=_("convention"),
     )
     funder = models.ForeignKey(
-        Funder, on_delete=models.PROTECT, related_name="in_kind_supports",
+        Funder,
+        on_delete=models.PROTECT,
+        related_name="in_kind_supports",
         verbose_name=_("financeur"),
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.PREMISES)
     premises = models.ForeignKey(
-        "associations.Premises", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="in_kind_supports", verbose_name=_("locaux"),
+        "associations.Premises",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="in_kind_supports",
+        verbose_name=_("locaux"),
     )
     description = models.CharField(_("description"), max_length=255, blank=True)
     yearly_value = euros(_("valeur annuelle (€)"))
@@ -458,7 +487,9 @@ class Subsidy(models.Model):
     """A one-off subsidy decided outside any convention (e.g. an emergency grant)."""
 
     association = models.ForeignKey(
-        "associations.Association", on_delete=models.PROTECT, related_name="subsidies",
+        "associations.Association",
+        on_delete=models.PROTECT,
+        related_name="subsidies",
         verbose_name=_("association"),
     )
     funder = models.ForeignKey(
@@ -473,7 +504,9 @@ class Subsidy(models.Model):
     decision_reference = models.CharField(_("référence de la décision"), max_length=80, blank=True)
     decided_on = models.DateField(_("date de la décision"))
     payment_terms = models.CharField(
-        _("conditions de versement"), max_length=20, choices=PaymentTerms.choices,
+        _("conditions de versement"),
+        max_length=20,
+        choices=PaymentTerms.choices,
         default=PaymentTerms.SINGLE,
     )
 
@@ -513,7 +546,9 @@ class YearlyReportQuerySet(AccessQuerySet):
 
     def overdue(self, today: datetime.date) -> models.QuerySet:
         """Not submitted although 30 June of the following year has passed."""
-        last_year_due = today.year - 1 if today > datetime.date(today.year, 6, 30) else today.year - 2
+        last_year_due = (
+            today.year - 1 if today > datetime.date(today.year, 6, 30) else today.year - 2
+        )
         return self.filter(status__in=EDITABLE_REPORT_STATUSES, year__lte=last_year_due)
 
 
@@ -525,7 +560,9 @@ class YearlyReport(models.Model):
     """The association's yearly report on a convention year (compte rendu, CERFA 15059)."""
 
     convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="reports",
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="reports",
         verbose_name=_("convention"),
     )
     year = models.PositiveSmallIntegerField(_("année"))
@@ -533,20 +570,26 @@ class YearlyReport(models.Model):
         _("statut"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT
     )
     qualitative_report = models.TextField(
-        _("bilan qualitatif de l'action"), blank=True,
+        _("bilan qualitatif de l'action"),
+        blank=True,
         help_text=_("Ce qui a été fait, pour qui, avec quels résultats."),
     )
     narrative = models.TextField(_("faits marquants de l'année"), blank=True)
     annex = models.TextField(
-        _("annexe explicative"), blank=True,
+        _("annexe explicative"),
+        blank=True,
         help_text=_("Explication des écarts significatifs entre le budget prévu et réalisé."),
     )
     beneficiaries_count = models.PositiveIntegerField(_("nombre de bénéficiaires"), default=0)
     beneficiaries_outside_rennes_percent = models.DecimalField(
-        _("part des bénéficiaires hors Rennes (%)"), max_digits=5, decimal_places=1,
+        _("part des bénéficiaires hors Rennes (%)"),
+        max_digits=5,
+        decimal_places=1,
         default=Decimal("0"),
         validators=[
-            MinValueValidator(Decimal("0"), message=_("Un pourcentage est compris entre 0 et 100.")),
+            MinValueValidator(
+                Decimal("0"), message=_("Un pourcentage est compris entre 0 et 100.")
+            ),
             MaxValueValidator(
                 Decimal("100"), message=_("Un pourcentage est compris entre 0 et 100.")
             ),
@@ -554,7 +597,10 @@ class YearlyReport(models.Model):
     )
     volunteers_count = models.PositiveIntegerField(_("nombre de bénévoles"), default=0)
     volunteer_hours = models.DecimalField(
-        _("heures de bénévolat"), max_digits=9, decimal_places=1, default=Decimal("0"),
+        _("heures de bénévolat"),
+        max_digits=9,
+        decimal_places=1,
+        default=Decimal("0"),
         validators=NON_NEGATIVE,
     )
     volunteer_hour_value = euros(
@@ -567,13 +613,21 @@ class YearlyReport(models.Model):
     staff_comment = models.TextField(_("commentaire des agents"), blank=True)
     submitted_at = models.DateTimeField(_("soumis le"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("soumis par"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("soumis par"),
     )
     reviewed_at = models.DateTimeField(_("examiné le"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("examiné par"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("examiné par"),
     )
 
     objects = YearlyReportQuerySet.as_manager()
@@ -589,7 +643,8 @@ class YearlyReport(models.Model):
 
     def __str__(self) -> str:
         return _("Compte rendu %(year)s — %(association)s") % {
-            "year": self.year, "association": self.convention.association,
+            "year": self.year,
+            "association": self.convention.association,
         }
 
     def get_absolute_url(self) -> str:
@@ -626,7 +681,9 @@ class BudgetLine(models.Model):
         INCOME = "produit", _("Produits")
 
     report = models.ForeignKey(
-        YearlyReport, on_delete=models.CASCADE, related_name="budget_lines",
+        YearlyReport,
+        on_delete=models.CASCADE,
+        related_name="budget_lines",
         verbose_name=_("compte rendu"),
     )
     side = models.CharField(_("type"), max_length=10, choices=Side.choices)
@@ -657,11 +714,15 @@ class ReportAction(models.Model):
     """What the association did for one objective of the convention during the year."""
 
     report = models.ForeignKey(
-        YearlyReport, on_delete=models.CASCADE, related_name="actions",
+        YearlyReport,
+        on_delete=models.CASCADE,
+        related_name="actions",
         verbose_name=_("compte rendu"),
     )
     objective = models.ForeignKey(
-        Objective, on_delete=models.CASCADE, related_name="report_actions",
+        Objective,
+        on_delete=models.CASCADE,
+        related_name="report_actions",
         verbose_name=_("objectif"),
     )
     actions = models.TextField(_("actions menées"), blank=True)
@@ -687,7 +748,9 @@ class ReportAttachment(models.Model):
     """A PDF attached to a report; served only through a permission-checked view."""
 
     report = models.ForeignKey(
-        YearlyReport, on_delete=models.CASCADE, related_name="attachments",
+        YearlyReport,
+        on_delete=models.CASCADE,
+        related_name="attachments",
         verbose_name=_("compte rendu"),
     )
     title = models.CharField(_("intitulé"), max_length=200)

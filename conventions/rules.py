@@ -208,13 +208,12 @@ def _changed_in_closed_year(instance, fields: list[str]) -> int | None:
 
 def _check_year_and_funder(instance, errors: dict[str, list[str]]) -> None:
     convention = instance.convention
-    if instance.year is not None and convention.start_date and convention.end_date:
-        if instance.year not in convention.years:
-            errors["year"].append(
-                _("L'année %(year)s est hors de la période de la convention (%(first)s–%(last)s).")
-                % {"year": instance.year, "first": convention.years[0],
-                   "last": convention.years[-1]}
-            )
+    dated = convention.start_date and convention.end_date
+    if instance.year is not None and dated and instance.year not in convention.years:
+        errors["year"].append(
+            _("L'année %(year)s est hors de la période de la convention (%(first)s–%(last)s).")
+            % {"year": instance.year, "first": convention.years[0], "last": convention.years[-1]}
+        )
     if instance.funder_id and instance.funder_id not in convention.signatory_funder_ids():
         errors["funder"].append(
             _(
@@ -336,8 +335,11 @@ def support_totals(year: int | None = None) -> list[SupportTotal]:
         money[(row["convention__association_id"], row["funder_id"], row["year"])] += row["total"]
 
     supports = InKindSupport.objects.filter(convention__status__in=SIGNED_STATUSES).values(
-        "convention__association_id", "funder_id", "yearly_value",
-        "convention__start_date", "convention__end_date",
+        "convention__association_id",
+        "funder_id",
+        "yearly_value",
+        "convention__start_date",
+        "convention__end_date",
     )
     for row in supports:
         for support_year in range(
@@ -357,8 +359,13 @@ def support_totals(year: int | None = None) -> list[SupportTotal]:
 
     keys = sorted(set(money) | set(in_kind), key=lambda key: (key[2], key[0], key[1]))
     return [
-        SupportTotal(association_id=a, funder_id=f, year=y, money=money[(a, f, y)],
-                     in_kind=in_kind[(a, f, y)])
+        SupportTotal(
+            association_id=a,
+            funder_id=f,
+            year=y,
+            money=money[(a, f, y)],
+            in_kind=in_kind[(a, f, y)],
+        )
         for a, f, y in keys
     ]
 
@@ -367,12 +374,13 @@ def covered_pairs() -> set[tuple[int, int, int]]:
     """(association, funder, year) triples covered by a signed convention."""
     covered = set()
     rows = ConventionParty.objects.filter(convention__status__in=SIGNED_STATUSES).values(
-        "convention__association_id", "funder_id", "convention__start_date",
+        "convention__association_id",
+        "funder_id",
+        "convention__start_date",
         "convention__end_date",
     )
     for row in rows:
-        for year in range(row["convention__start_date"].year,
-                          row["convention__end_date"].year + 1):
+        for year in range(row["convention__start_date"].year, row["convention__end_date"].year + 1):
             covered.add((row["convention__association_id"], row["funder_id"], year))
     return covered
 

@@ -31,8 +31,10 @@ class YearlyTable:
 
     @property
     def money_by_funder(self) -> list[Decimal]:
-        return [sum((row.money_by_funder[index] for row in self.rows), start=Decimal("0"))
-                for index in range(len(self.funders))]
+        return [
+            sum((row.money_by_funder[index] for row in self.rows), start=Decimal("0"))
+            for index in range(len(self.funders))
+        ]
 
     @property
     def money(self) -> Decimal:

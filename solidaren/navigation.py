@@ -22,6 +22,9 @@ def navigation_items(user) -> list[NavItem]:
     ]
     if roles.coordinator:
         items.append(NavItem(_("Mes associations"), reverse("associations:mine")))
+    if roles.agent or roles.coordinator:
+        label = _("Conventions") if roles.agent else _("Mes conventions")
+        items.append(NavItem(label, reverse("conventions:list")))
     if roles.volunteer:
         items.append(NavItem(_("Mon espace volontaire"), reverse("volontaires:my_space")))
     if roles.agent:

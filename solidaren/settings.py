@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,9 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEB
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=0.")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+
+# Public address of the portal, for links in e-mails sent outside a request (Celery tasks).
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "data")))
 
@@ -231,7 +235,16 @@ CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 900)
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 840)
 CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 200)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "close-ended-conventions": {
+        "task": "conventions.close_ended_conventions",
+        "schedule": crontab(hour=5, minute=30),
+    },
+    "convention-renewal-reminders": {
+        "task": "conventions.send_renewal_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 # Conventions and yearly reports.
 # Value of one hour of volunteering in yearly reports (minimum wage with employer charges).

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from conventions.views import opendata
 from solidaren import views
 
 admin.site.site_header = _("SolidaRen — back-office")
@@ -17,6 +18,7 @@ urlpatterns = [
     path("associations/", include("associations.urls")),
     path("conventions/", include("conventions.urls")),
     path("volontaires/", include("volontaires.urls")),
+    path("opendata/subventions.csv", opendata.subsidies_csv, name="opendata_subsidies"),
     path("back-office/", admin.site.urls),
 ]
 

@@ -105,7 +105,9 @@ class ConventionFactory(factory.django.DjangoModelFactory):
     def funders(convention, create, extracted, **kwargs):
         for funder in extracted or []:
             ConventionParty.objects.create(
-                convention=convention, funder=funder, signed_on=datetime.date(2022, 11, 7),
+                convention=convention,
+                funder=funder,
+                signed_on=datetime.date(2022, 11, 7),
                 decision_reference=f"DEL-{convention.pk}-{funder.pk}",
             )
 

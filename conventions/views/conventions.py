@@ -26,17 +26,23 @@ def convention_list(request):
 @role_required("agent", "coordinator")
 def convention_detail(request, pk):
     queryset = _with_parties(Convention.objects).prefetch_related(
-        "commitments", "in_kind_supports__premises", "in_kind_supports__funder",
-        "objectives__priority", "reports", "payments__funder",
+        "commitments",
+        "in_kind_supports__premises",
+        "in_kind_supports__funder",
+        "objectives__priority",
+        "reports",
+        "payments__funder",
     )
     convention = get_visible_or_404(queryset, request.user, pk=pk)
+    table = yearly_table(convention)
+    reports = {report.year: report for report in convention.reports.all()}
     return render(
         request,
         "conventions/convention_detail.html",
         {
             "convention": convention,
-            "table": yearly_table(convention),
+            "table": table,
+            "rows_with_reports": [(row, reports.get(row.year)) for row in table.rows],
             "chain": convention.renewal_chain(),
-            "reports": {report.year: report for report in convention.reports.all()},
         },
     )
