@@ -141,6 +141,18 @@ def check_convention(convention: Convention) -> None:
             )
         )
 
+    if (
+        convention.status != ConventionStatus.DRAFT
+        and convention.association_id
+        and not convention.association.siret
+    ):
+        errors["association"].append(
+            _(
+                "Renseignez d'abord le SIRET de l'association : il est obligatoire pour signer "
+                "une convention et publier la subvention en données ouvertes."
+            )
+        )
+
     previous = convention.renews
     if previous is not None:
         if previous.pk == convention.pk:

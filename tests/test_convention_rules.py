@@ -456,3 +456,25 @@ def test_the_back_office_refuses_a_convention_with_a_non_signatory_commitment(
     assert created.commitments.count() == 2
     assert created.kind_label == "tripartite"
     assert created.history.count() == 1  # change history is kept
+
+
+def test_signing_requires_the_association_siret(association_a):
+    association_a.siret = ""
+    association_a.save()
+    convention = Convention(
+        reference="X",
+        association=association_a,
+        purpose="Objet",
+        start_date=datetime.date(2023, 1, 1),
+        end_date=datetime.date(2026, 12, 31),
+        status=ConventionStatus.IN_FORCE,
+        republican_contract_attested_on=datetime.date(2022, 1, 5),
+    )
+
+    with pytest.raises(ValidationError) as error:
+        convention.full_clean()
+
+    assert error.value.message_dict["association"] == [
+        "Renseignez d'abord le SIRET de l'association : il est obligatoire pour signer une "
+        "convention et publier la subvention en données ouvertes."
+    ]
