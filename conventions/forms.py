@@ -1,0 +1,187 @@
+"""Portal forms of the yearly reports: the report itself, its budget table, its actions per
+objective, its PDF attachments and the staff review."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from conventions.models import BudgetLine, ReportAction, ReportAttachment, YearlyReport
+
+PDF_MAGIC = b"%PDF-"
+MAX_BUDGET_LINES = 200
+
+
+def _localized_decimals(form: forms.BaseForm) -> None:
+    """Decimal fields accept the French comma (12,50) as well as the point."""
+    for field in form.fields.values():
+        if isinstance(field, forms.DecimalField):
+            field.localize = True
+            field.widget = forms.TextInput(attrs={"inputmode": "decimal", "size": 10})
+            field.widget.is_localized = True
+
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = YearlyReport
+        fields = [
+            "qualitative_report",
+            "narrative",
+            "annex",
+            "beneficiaries_count",
+            "beneficiaries_outside_rennes_percent",
+            "volunteers_count",
+            "volunteer_hours",
+            "volunteer_hour_value",
+            "premises_value",
+        ]
+        widgets = {
+            "qualitative_report": forms.Textarea(attrs={"rows": 8}),
+            "narrative": forms.Textarea(attrs={"rows": 5}),
+            "annex": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _localized_decimals(self)
+
+
+class BudgetLineForm(forms.ModelForm):
+    class Meta:
+        model = BudgetLine
+        fields = ["side", "label", "planned", "actual"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _localized_decimals(self)
+
+
+BudgetLineFormSet = forms.inlineformset_factory(
+    YearlyReport,
+    BudgetLine,
+    form=BudgetLineForm,
+    extra=3,
+    can_delete=True,
+    max_num=MAX_BUDGET_LINES,
+    validate_max=True,
+)
+
+
+class BaseReportActionFormSet(forms.BaseInlineFormSet):
+    """Exactly the rows created by `ensure_objective_actions`: none can be added from the form,
+    so a tampered TOTAL_FORMS never creates a row without its objective."""
+
+    def total_form_count(self) -> int:
+        return min(super().total_form_count(), self.initial_form_count())
+
+
+ReportActionFormSet = forms.inlineformset_factory(
+    YearlyReport,
+    ReportAction,
+    formset=BaseReportActionFormSet,
+    fields=["actions", "results"],
+    widgets={
+        "actions": forms.Textarea(attrs={"rows": 4}),
+        "results": forms.Textarea(attrs={"rows": 4}),
+    },
+    extra=0,
+    can_delete=False,
+)
+
+
+class ReportAttachmentForm(forms.ModelForm):
+    """A PDF: the name ends in .pdf, the content starts like a PDF, the size stays reasonable."""
+
+    class Meta:
+        model = ReportAttachment
+        fields = ["title", "file"]
+        help_texts = {"title": _("Facultatif : le nom du fichier par défaut.")}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["file"].widget.attrs["accept"] = "application/pdf,.pdf"
+        self.fields["file"].help_text = _("PDF uniquement, %(max)s Mo au maximum.") % {
+            "max": settings.REPORT_ATTACHMENT_MAX_MB
+        }
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".pdf"):
+            raise forms.ValidationError(
+                _("Seuls les fichiers PDF sont acceptés : le nom du fichier doit finir par .pdf."),
+                code="extension",
+            )
+        max_mb = settings.REPORT_ATTACHMENT_MAX_MB
+        if upload.size > max_mb * 1024 * 1024:
+            raise forms.ValidationError(
+                _("Ce fichier pèse %(size)s : la taille maximale est de %(max)s Mo.")
+                % {"size": filesizeformat(upload.size), "max": max_mb},
+                code="size",
+            )
+        upload.seek(0)
+        head = upload.read(len(PDF_MAGIC))
+        upload.seek(0)
+        if head != PDF_MAGIC:
+            raise forms.ValidationError(
+                _("Ce fichier n'est pas un vrai PDF : son contenu n'est pas au format PDF."),
+                code="content",
+            )
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload and not cleaned.get("title"):
+            cleaned["title"] = PurePath(upload.name).stem[:200] or upload.name[:200]
+        return cleaned
+
+
+class ReviewForm(forms.Form):
+    """The agents' decision on a submitted report; the workflow checks the rest."""
+
+    VALIDATE = "valider"
+    RETURN = "renvoyer"
+
+    action = forms.ChoiceField(
+        label=_("Décision"),
+        choices=[(VALIDATE, _("Valider")), (RETURN, _("Renvoyer à l'association"))],
+    )
+    comment = forms.CharField(
+        label=_("Commentaire pour l'association"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Obligatoire pour renvoyer le compte rendu : expliquez ce qui est à reprendre."
+        ),
+    )
+
+
+class ReportEditForms:
+    """The three forms of the editable report page, valid and saved together or not at all."""
+
+    def __init__(self, report: YearlyReport, data=None) -> None:
+        self.report = ReportForm(data, instance=report)
+        self.budget = BudgetLineFormSet(data, instance=report, prefix="lignes")
+        self.actions = ReportActionFormSet(
+            data,
+            instance=report,
+            prefix="actions",
+            queryset=ReportAction.objects.select_related("objective"),
+        )
+
+    def is_valid(self) -> bool:
+        # Every form is validated (no short-circuit) so that all errors show at once.
+        return all([self.report.is_valid(), self.budget.is_valid(), self.actions.is_valid()])
+
+    @transaction.atomic
+    def save(self) -> YearlyReport:
+        report = self.report.save()
+        self.budget.save()
+        self.actions.save()
+        return report
