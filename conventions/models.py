@@ -764,3 +764,178 @@ class ReportAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ArticleTemplate(models.Model):
+    """An article of the convention document, written by staff in Django template language.
+
+    Staff adapt the wording in the back-office without touching code; the text may use the
+    variables listed in the help text (e.g. {{ convention.reference }}).
+    """
+
+    position = models.PositiveSmallIntegerField(_("numéro d'ordre"), unique=True)
+    title = models.CharField(_("titre"), max_length=200)
+    body = models.TextField(
+        _("texte"),
+        help_text=_(
+            "Variables disponibles : {{ convention }}, {{ association }}, {{ funders }}, "
+            "{{ table }} (montants), {{ objectives }}, {{ in_kind_supports }}, {{ years }}, "
+            "{{ payment_deadline_days }}. Filtre {{ montant|euros }} pour les montants."
+        ),
+    )
+    is_active = models.BooleanField(_("inclus dans les conventions"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("article type de convention")
+        verbose_name_plural = _("articles types de convention")
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class DocumentKind(models.TextChoices):
+    CONVENTION = "convention", _("Convention")
+    YEARLY_REPORT = "compte_rendu", _("Compte rendu annuel")
+    ANNUAL_REPORT = "rapport_reseau", _("Rapport annuel du réseau")
+
+
+class DocumentBatchQuerySet(AccessQuerySet):
+    def visible_to(self, user) -> models.QuerySet:
+        if is_agent(user):
+            return self.all()
+        if user.is_authenticated:
+            return self.filter(created_by=user)
+        return self.none()
+
+
+class DocumentBatch(models.Model):
+    """A set of documents asked for together; its progress is that of its documents."""
+
+    label = models.CharField(_("intitulé"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
+    )
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+
+    objects = DocumentBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lot de documents")
+        verbose_name_plural = _("lots de documents")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("conventions:document_batch", kwargs={"pk": self.pk})
+
+
+class DocumentStatus(models.TextChoices):
+    QUEUED = "en_attente", _("En attente")
+    RUNNING = "en_cours", _("En cours")
+    DONE = "termine", _("Terminé")
+    FAILED = "echec", _("Échec")
+
+
+class GeneratedDocumentQuerySet(AccessQuerySet):
+    def visible_to(self, user) -> models.QuerySet:
+        """Agents see everything; coordinators their association's conventions and reports."""
+        if is_agent(user):
+            return self.all()
+        return self.filter(association_id__in=coordinated_association_ids(user))
+
+
+def document_path(instance: GeneratedDocument, filename: str) -> str:
+    return f"documents/{instance.kind}/{filename}"
+
+
+class GeneratedDocument(models.Model):
+    """The PDF of one subject (a convention, a yearly report, the network's year).
+
+    One row per subject: generating again replaces the file. `inputs_checksum` is the checksum
+    of the data the PDF was made from; when the data change, the document is stale.
+    """
+
+    kind = models.CharField(_("type"), max_length=20, choices=DocumentKind.choices)
+    subject_key = models.CharField(_("sujet"), max_length=60, unique=True, editable=False)
+    convention = models.ForeignKey(
+        Convention,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("convention"),
+    )
+    report = models.ForeignKey(
+        YearlyReport,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("compte rendu"),
+    )
+    association = models.ForeignKey(
+        "associations.Association",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("association"),
+    )
+    year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
+    batch = models.ForeignKey(
+        DocumentBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("lot"),
+    )
+    status = models.CharField(
+        _("état"), max_length=20, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED
+    )
+    error = models.TextField(_("raison de l'échec"), blank=True)
+    file = models.FileField(_("fichier"), upload_to=document_path, blank=True)
+    inputs_checksum = models.CharField(_("empreinte des données"), max_length=64, blank=True)
+    page_count = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    worker = models.CharField(_("processus"), max_length=120, blank=True)
+    requested_at = models.DateTimeField(_("demandé le"), null=True, blank=True)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    objects = GeneratedDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document généré")
+        verbose_name_plural = _("documents générés")
+        ordering = ["kind", "-year", "subject_key"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        if self.kind == DocumentKind.CONVENTION and self.convention_id:
+            return _("Convention %(reference)s") % {"reference": self.convention.reference}
+        if self.kind == DocumentKind.YEARLY_REPORT and self.report_id:
+            return _("Compte rendu %(year)s — %(association)s") % {
+                "year": self.year,
+                "association": self.association,
+            }
+        return _("Rapport annuel du réseau %(year)s") % {"year": self.year}
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (DocumentStatus.DONE, DocumentStatus.FAILED)
+
+    def get_download_url(self) -> str:
+        return reverse("conventions:document_download", kwargs={"pk": self.pk})

@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conventions.close_ended_conventions",
         "schedule": crontab(hour=5, minute=30),
     },
+    "refresh-stale-documents": {
+        "task": "conventions.refresh_stale_documents",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "convention-renewal-reminders": {
         "task": "conventions.send_renewal_reminders",
         "schedule": crontab(hour=7, minute=0),
@@ -252,6 +256,9 @@ VOLUNTEER_HOUR_VALUE = envstr("VOLUNTEER_HOUR_VALUE", "17.00")
 REPORT_ATTACHMENT_MAX_MB = envint("REPORT_ATTACHMENT_MAX_MB", 10)
 # Who receives the conventions' reminders (renewal 6 months ahead); default: every active agent.
 CONVENTION_ALERT_EMAILS = envlist("CONVENTION_ALERT_EMAILS")
+
+# Volontaires Solidaires: proposals a volunteer may receive in a month (national platform: 2).
+VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH = envint("VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH", 2)
 
 # Security: strict by default in production (DEBUG=0); each setting can be relaxed explicitly.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
@@ -273,5 +280,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint": {"level": "WARNING"},  # its INFO lines narrate every rendering step
+        "fontTools": {"level": "WARNING"},
+    },
 }

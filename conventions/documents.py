@@ -1,0 +1,400 @@
+"""PDF documents: the convention, the yearly report and the network's annual report.
+
+A document is rendered from a Django template to an HTML string, whose SHA-256 is the
+checksum of its inputs, then to PDF by WeasyPrint. Generation is exactly-once in effect:
+- one `GeneratedDocument` row per subject (unique `subject_key`),
+- a run whose HTML checksum matches the stored document does nothing,
+- the file is written under the subject's row lock, after checking the inputs did not change
+  while rendering, and the previous file is removed only once the new one is committed.
+So a task delivered twice (retries, a worker killed mid-render) stores one document.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Prefetch
+from django.template import Context, Template, TemplateSyntaxError
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from conventions import rules
+from conventions.models import (
+    ArticleTemplate,
+    Convention,
+    ConventionParty,
+    DocumentBatch,
+    DocumentKind,
+    DocumentStatus,
+    GeneratedDocument,
+    ReportStatus,
+    YearlyReport,
+)
+from conventions.totals import yearly_table
+
+logger = logging.getLogger(__name__)
+
+
+class InputsChanged(Exception):
+    """The data changed while the PDF was rendered: render again (a transient condition)."""
+
+
+class DocumentError(Exception):
+    """A permanent problem with a document's inputs, shown to the user as the failure reason."""
+
+
+# --- subjects -------------------------------------------------------------------------------
+
+
+def convention_document(convention: Convention) -> GeneratedDocument:
+    document, _created = GeneratedDocument.objects.get_or_create(
+        subject_key=f"convention:{convention.pk}",
+        defaults={
+            "kind": DocumentKind.CONVENTION,
+            "convention": convention,
+            "association_id": convention.association_id,
+            "year": convention.start_date.year,
+        },
+    )
+    return document
+
+
+def report_document(report: YearlyReport) -> GeneratedDocument:
+    document, _created = GeneratedDocument.objects.get_or_create(
+        subject_key=f"report:{report.pk}",
+        defaults={
+            "kind": DocumentKind.YEARLY_REPORT,
+            "report": report,
+            "convention_id": report.convention_id,
+            "association_id": report.convention.association_id,
+            "year": report.year,
+        },
+    )
+    return document
+
+
+def network_document(year: int) -> GeneratedDocument:
+    document, _created = GeneratedDocument.objects.get_or_create(
+        subject_key=f"network:{year}", defaults={"kind": DocumentKind.ANNUAL_REPORT, "year": year}
+    )
+    return document
+
+
+def documents_for_year(year: int) -> list[GeneratedDocument]:
+    """Every convention covering `year` and every submitted or validated report of `year`."""
+    conventions = Convention.objects.signed().covering_year(year).order_by("reference")
+    reports = (
+        YearlyReport.objects.filter(
+            year=year, status__in=[ReportStatus.SUBMITTED, ReportStatus.VALIDATED]
+        )
+        .select_related("convention")
+        .order_by("convention__reference")
+    )
+    return [convention_document(c) for c in conventions] + [report_document(r) for r in reports]
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+
+def _paragraphs(text: str) -> str:
+    """Blank-line separated paragraphs; blocks that already are HTML stay as they are."""
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", text) if block.strip()]
+    return "\n".join(block if block.startswith("<") else f"<p>{block}</p>" for block in blocks)
+
+
+def render_article(article: ArticleTemplate, context: dict) -> str:
+    try:
+        template = Template("{% load money %}" + article.body)
+    except TemplateSyntaxError as error:
+        raise DocumentError(
+            _("L'article %(position)s « %(title)s » contient une erreur : %(error)s")
+            % {"position": article.position, "title": article.title, "error": error}
+        ) from error
+    return _paragraphs(template.render(Context(context)))
+
+
+def convention_context(convention: Convention) -> dict:
+    convention = (
+        Convention.objects.select_related("association", "renews")
+        .prefetch_related(
+            Prefetch("parties", queryset=ConventionParty.objects.select_related("funder")),
+            "commitments",
+            "in_kind_supports__premises",
+            "in_kind_supports__funder",
+            "objectives__priority",
+        )
+        .get(pk=convention.pk)
+    )
+    parties = list(convention.parties.all())
+    funders = [party.funder for party in parties]
+    objectives = list(convention.objectives.all())
+    in_kind_supports = list(convention.in_kind_supports.all())
+    table = yearly_table(convention)
+    context = {
+        "convention": convention,
+        "association": convention.association,
+        "parties": parties,
+        "funders": funders,
+        "funders_sentence": _(" et ").join(funder.name for funder in funders),
+        "table": table,
+        "years": convention.years,
+        "objectives": objectives,
+        "in_kind_supports": in_kind_supports,
+        "payment_deadline_days": rules.PAYMENT_DEADLINE_DAYS,
+    }
+    context["amounts_table"] = mark_safe(
+        render_to_string("conventions/pdf/_amounts_table.html", context)
+    )
+    context["in_kind_table"] = mark_safe(
+        render_to_string("conventions/pdf/_in_kind_table.html", context)
+    )
+    context["objectives_list"] = mark_safe(
+        render_to_string("conventions/pdf/_objectives.html", context)
+    )
+    articles = ArticleTemplate.objects.filter(is_active=True).order_by("position")
+    context["articles"] = [
+        (number, article.title, mark_safe(render_article(article, context)))
+        for number, article in enumerate(articles, start=1)
+    ]
+    return context
+
+
+def report_context(report: YearlyReport) -> dict:
+    report = (
+        YearlyReport.objects.select_related("convention__association")
+        .prefetch_related("budget_lines", "actions__objective", "attachments")
+        .get(pk=report.pk)
+    )
+    lines = list(report.budget_lines.all())
+    charges = [line for line in lines if line.side == "charge"]
+    income = [line for line in lines if line.side == "produit"]
+
+    def totals(side_lines):
+        planned = sum((line.planned for line in side_lines), start=Decimal("0"))
+        actual = sum((line.actual for line in side_lines), start=Decimal("0"))
+        percent = ((actual - planned) * 100 / planned).quantize(Decimal("0.1")) if planned else None
+        return {"planned": planned, "actual": actual, "gap": actual - planned, "percent": percent}
+
+    return {
+        "report": report,
+        "convention": report.convention,
+        "association": report.convention.association,
+        "sides": [
+            (_("Charges"), charges, totals(charges)),
+            (_("Produits"), income, totals(income)),
+        ],
+        "actions": list(report.actions.all()),
+        "attachments": list(report.attachments.all()),
+    }
+
+
+def network_context(year: int) -> dict:
+    from conventions.annual_report import annual_report_data
+
+    return {"year": year, **annual_report_data(year)}
+
+
+def render_html(document: GeneratedDocument) -> str:
+    """The document's HTML, in French, free of volatile values (its hash is the checksum)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if document.kind == DocumentKind.CONVENTION:
+            return render_to_string(
+                "conventions/pdf/convention.html", convention_context(document.convention)
+            )
+        if document.kind == DocumentKind.YEARLY_REPORT:
+            return render_to_string(
+                "conventions/pdf/yearly_report.html", report_context(document.report)
+            )
+        return render_to_string(
+            "conventions/pdf/annual_report.html", network_context(document.year)
+        )
+
+
+def checksum(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def is_stale(document: GeneratedDocument) -> bool:
+    """Done, but made from data that have changed since (e.g. an amount)."""
+    if document.status != DocumentStatus.DONE:
+        return False
+    return checksum(render_html(document)) != document.inputs_checksum
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def static_url_fetcher():
+    """A fetcher that serves /static/ files from disk and data: URLs, and refuses anything else
+    (no HTTP back to the app, no other file of the machine)."""
+    from weasyprint.urls import URLFetcher
+
+    class StaticFilesFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = url.removeprefix("file://")
+            if path.startswith(settings.STATIC_URL):
+                found = finders.find(path.removeprefix(settings.STATIC_URL))
+                if found:
+                    return super().fetch(f"file://{found}", headers)
+            raise ValueError(f"Refused to fetch {url!r} while rendering a PDF.")
+
+    return StaticFilesFetcher(allowed_protocols=["file", "data"])
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    page_count: int
+
+
+def html_to_pdf(html: str) -> RenderedPdf:
+    import weasyprint
+
+    rendered = weasyprint.HTML(string=html, base_url="/", url_fetcher=static_url_fetcher()).render()
+    return RenderedPdf(content=rendered.write_pdf(), page_count=len(rendered.pages))
+
+
+# --- generation -----------------------------------------------------------------------------
+
+
+def _lock_subject(document: GeneratedDocument) -> None:
+    """Locks the row the document is made from, so that its data cannot change meanwhile."""
+    if document.kind == DocumentKind.CONVENTION:
+        Convention.objects.select_for_update().filter(pk=document.convention_id).first()
+    elif document.kind == DocumentKind.YEARLY_REPORT:
+        YearlyReport.objects.select_for_update().filter(pk=document.report_id).first()
+
+
+def _is_current(document: GeneratedDocument, inputs_checksum: str) -> bool:
+    return (
+        document.status == DocumentStatus.DONE
+        and document.inputs_checksum == inputs_checksum
+        and bool(document.file)
+        and document.file.storage.exists(document.file.name)
+    )
+
+
+def generate(document_id: int, *, worker: str = "") -> GeneratedDocument:
+    """Renders and stores one document; does nothing if the stored one is up to date."""
+    with transaction.atomic():
+        document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
+        html = render_html(document)
+        inputs_checksum = checksum(html)
+        if _is_current(document, inputs_checksum):
+            return document
+        document.status = DocumentStatus.RUNNING
+        document.attempts += 1
+        document.worker = worker[:120]
+        document.started_at = timezone.now()
+        document.error = ""
+        document.save(update_fields=["status", "attempts", "worker", "started_at", "error"])
+
+    pdf = html_to_pdf(html)
+
+    with transaction.atomic():
+        _lock_subject(document)
+        document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
+        if checksum(render_html(document)) != inputs_checksum:
+            raise InputsChanged(document.subject_key)
+        if _is_current(document, inputs_checksum):
+            return document  # a concurrent run stored the same document first
+        storage = document.file.storage
+        previous_name = document.file.name
+        name = document.file.field.generate_filename(
+            document, f"{document.subject_key.replace(':', '-')}-{inputs_checksum[:16]}.pdf"
+        )
+        if storage.exists(name):
+            storage.delete(name)  # left by a run that died before committing
+        document.file.name = storage.save(name, ContentFile(pdf.content))
+        document.inputs_checksum = inputs_checksum
+        document.page_count = pdf.page_count
+        document.status = DocumentStatus.DONE
+        document.finished_at = timezone.now()
+        document.save(
+            update_fields=["file", "inputs_checksum", "page_count", "status", "finished_at"]
+        )
+        if previous_name and previous_name != document.file.name:
+            transaction.on_commit(lambda: storage.delete(previous_name))
+    return document
+
+
+def mark_failed(document_id: int, reason: str) -> None:
+    GeneratedDocument.objects.filter(pk=document_id).update(
+        status=DocumentStatus.FAILED, error=reason[:2000], finished_at=timezone.now()
+    )
+
+
+def queue(documents: list[GeneratedDocument], *, batch: DocumentBatch | None = None) -> None:
+    """Marks the documents queued and sends their tasks once the transaction commits."""
+    from conventions.tasks import generate_document
+
+    now = timezone.now()
+    for document in documents:
+        document.status = DocumentStatus.QUEUED
+        document.requested_at = now
+        document.batch = batch
+        document.error = ""
+        document.save(update_fields=["status", "requested_at", "batch", "error"])
+        transaction.on_commit(lambda pk=document.pk: generate_document.delay(pk))
+
+
+def queue_batch(label: str, documents: list[GeneratedDocument], *, user) -> DocumentBatch:
+    batch = DocumentBatch.objects.create(label=label, created_by=user)
+    queue(documents, batch=batch)
+    return batch
+
+
+def queue_stale(today: datetime.date | None = None) -> int:
+    """Regenerates the documents whose inputs changed since they were made."""
+    stale = [
+        document
+        for document in GeneratedDocument.objects.filter(status=DocumentStatus.DONE).select_related(
+            "convention", "report__convention"
+        )
+        if is_stale(document)
+    ]
+    queue(stale)
+    return len(stale)
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    total: int
+    done: int
+    failed: int
+    running: int
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.finished / self.total) if self.total else 100
+
+    @property
+    def is_complete(self) -> bool:
+        return self.finished >= self.total
+
+
+def batch_progress(batch: DocumentBatch) -> BatchProgress:
+    statuses = list(batch.documents.values_list("status", flat=True))
+    return BatchProgress(
+        total=len(statuses),
+        done=statuses.count(DocumentStatus.DONE),
+        failed=statuses.count(DocumentStatus.FAILED),
+        running=statuses.count(DocumentStatus.RUNNING),
+    )
