@@ -1,12 +1,27 @@
 from django.contrib import admin
 
-from volontaires.models import MissionType, Quartier, VolunteerProfile
+from volontaires.models import (
+    Assignment,
+    AvailabilitySlot,
+    Enrolment,
+    EnrolmentStatusChange,
+    Language,
+    Mission,
+    MissionType,
+    Programme,
+    Quartier,
+    Resident,
+    TrainingRegistration,
+    TrainingSession,
+    VolunteerProfile,
+)
 
 
 @admin.register(Quartier)
 class QuartierAdmin(admin.ModelAdmin):
     list_display = ["name", "position"]
     search_fields = ["name"]
+    filter_horizontal = ["neighbours"]
 
 
 @admin.register(MissionType)
@@ -16,11 +31,107 @@ class MissionTypeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "start_date", "end_date"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class AvailabilitySlotInline(admin.TabularInline):
+    model = AvailabilitySlot
+    extra = 0
+
+
+class EnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    extra = 0
+    fields = ["programme", "signed_up_at", "status", "status_changed_at", "withdrawn_at"]
+
+
 @admin.register(VolunteerProfile)
 class VolunteerProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "commune", "quartier", "created_at"]
-    list_filter = ["commune", "quartier"]
+    list_display = ["user", "commune", "quartier", "is_verified", "created_at"]
+    list_filter = ["is_verified", "programmes", "commune", "quartier"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
-    autocomplete_fields = ["user", "quartier"]
-    filter_horizontal = ["mission_types"]
+    autocomplete_fields = ["user", "quartier", "verified_by"]
+    filter_horizontal = ["mission_types", "languages"]
     list_select_related = ["user", "quartier"]
+    inlines = [AvailabilitySlotInline, EnrolmentInline]
+
+
+class EnrolmentStatusChangeInline(admin.TabularInline):
+    model = EnrolmentStatusChange
+    extra = 0
+    autocomplete_fields = ["changed_by"]
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "programme", "status", "signed_up_at", "withdrawn_at"]
+    list_filter = ["programme", "status"]
+    search_fields = ["volunteer__user__email", "volunteer__user__last_name"]
+    autocomplete_fields = ["volunteer"]
+    list_select_related = ["volunteer__user", "programme"]
+    inlines = [EnrolmentStatusChangeInline]
+
+
+@admin.register(Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "programme", "commune", "quartier", "referred_by"]
+    list_filter = ["programme", "referred_by", "quartier"]
+    search_fields = ["first_name", "last_name", "phone"]
+    autocomplete_fields = ["quartier", "language", "referring_association", "consent_recorded_by"]
+    list_select_related = ["programme", "quartier"]
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fields = ["volunteer", "status", "proposed_at", "answered_at", "done_on", "duration_minutes"]
+    autocomplete_fields = ["volunteer"]
+
+
+@admin.register(Mission)
+class MissionAdmin(admin.ModelAdmin):
+    list_display = ["title", "programme", "mission_type", "date", "status", "places", "urgency"]
+    list_filter = ["programme", "status", "origin", "urgency", "mission_type"]
+    search_fields = ["title", "description"]
+    date_hierarchy = "date"
+    autocomplete_fields = [
+        "resident",
+        "association",
+        "quartier",
+        "required_language",
+        "created_by",
+    ]
+    list_select_related = ["programme", "mission_type"]
+    inlines = [AssignmentInline]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["mission", "volunteer", "status", "source", "proposed_at", "done_on"]
+    list_filter = ["status", "source", "mission__programme"]
+    search_fields = ["mission__title", "volunteer__user__email", "volunteer__user__last_name"]
+    autocomplete_fields = ["mission", "volunteer", "proposed_by"]
+    list_select_related = ["mission", "volunteer__user"]
+
+
+class TrainingRegistrationInline(admin.TabularInline):
+    model = TrainingRegistration
+    extra = 0
+    autocomplete_fields = ["volunteer"]
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(admin.ModelAdmin):
+    list_display = ["title", "programme", "starts_at", "place", "capacity"]
+    list_filter = ["programme"]
+    search_fields = ["title"]
+    inlines = [TrainingRegistrationInline]

@@ -4,7 +4,7 @@ from django.db import transaction
 from associations.demo import load_associations, load_coordinators
 from conventions.demo import load_conventions, load_reports, load_subsidies
 from solidaren.demo import DEMO_PASSWORD, load_agent
-from volontaires.demo import load_volunteers
+from volontaires.demo import load_programme_history, load_volunteers
 
 
 class Command(BaseCommand):
@@ -22,6 +22,7 @@ class Command(BaseCommand):
         agent = load_agent()
         coordinators = load_coordinators()
         volunteers = load_volunteers()
+        load_programme_history()
 
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
