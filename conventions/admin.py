@@ -7,10 +7,14 @@ so the messages here are the same as everywhere else.
 
 import datetime
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
+from django.template import Template, TemplateSyntaxError
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,13 +22,16 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from conventions import rules
+from conventions import documents, rules
 from conventions.models import (
+    ArticleTemplate,
     BudgetLine,
     Commitment,
     Convention,
     ConventionParty,
+    DocumentBatch,
     Funder,
+    GeneratedDocument,
     InKindSupport,
     NetworkPriority,
     Objective,
@@ -275,6 +282,25 @@ class ConventionAdmin(ExportMixin, SimpleHistoryAdmin):
             super().get_export_queryset(request).prefetch_related("parties__funder", "commitments")
         )
 
+    actions = ["generate_documents"]
+
+    @admin.action(description=_("Produire les PDF des conventions sélectionnées"))
+    def generate_documents(self, request, queryset):
+        batch = documents.queue_batch(
+            gettext("Conventions choisies dans le back-office"),
+            [documents.convention_document(convention) for convention in queryset],
+            user=request.user,
+        )
+        return redirect(batch)
+
+    def save_related(self, request, form, formsets, change):
+        """After a change, a PDF made from the old data is regenerated (it is now stale)."""
+        super().save_related(request, form, formsets, change)
+        document, stale = documents.existing_document(f"convention:{form.instance.pk}")
+        if stale:
+            documents.queue([document])
+            messages.info(request, gettext("Le PDF de la convention va être produit à nouveau."))
+
     @admin.display(description=_("parties"))
     def kind(self, convention):
         return convention.kind_label
@@ -424,3 +450,74 @@ class YearlyReportAdmin(SimpleHistoryAdmin):
             messages.success(
                 request, gettext("%(count)d compte(s) rendu(s) traité(s).") % {"count": done}
             )
+
+
+class ArticleTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ArticleTemplate
+        fields = ["position", "title", "body", "is_active"]
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        try:
+            Template("{% load money %}" + body)
+        except TemplateSyntaxError as error:
+            raise ValidationError(
+                gettext("Ce texte contient une erreur de modèle : %(error)s") % {"error": error}
+            ) from error
+        return body
+
+
+@admin.register(ArticleTemplate)
+class ArticleTemplateAdmin(SimpleHistoryAdmin):
+    form = ArticleTemplateForm
+    list_display = ["position", "title", "is_active"]
+    list_editable = ["is_active"]
+
+
+@admin.register(GeneratedDocument)
+class GeneratedDocumentAdmin(admin.ModelAdmin):
+    change_list_template = "admin/conventions/generateddocument/change_list.html"
+    list_display = [
+        "subject_key",
+        "kind",
+        "year",
+        "status",
+        "page_count",
+        "attempts",
+        "finished_at",
+        "download",
+    ]
+    list_filter = ["kind", "status", "year"]
+    search_fields = ["subject_key", "convention__reference", "association__name"]
+    readonly_fields = [field.name for field in GeneratedDocument._meta.fields] + ["download"]
+    list_select_related = ["convention", "association"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("fichier"))
+    def download(self, document):
+        if document.status != "termine":
+            return "—"
+        return format_html('<a href="{}">PDF</a>', document.get_download_url())
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "generate_year_url": reverse("conventions:generate_year"),
+            "current_year": datetime.date.today().year,
+        }
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(DocumentBatch)
+class DocumentBatchAdmin(admin.ModelAdmin):
+    list_display = ["label", "created_by", "created_at"]
+    readonly_fields = ["label", "created_by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -91,6 +91,14 @@ def network_document(year: int) -> GeneratedDocument:
     return document
 
 
+def existing_document(subject_key: str) -> tuple[GeneratedDocument | None, bool]:
+    """The document of a subject if any, and whether it is stale."""
+    document = (
+        GeneratedDocument.objects.filter(subject_key=subject_key).select_related("batch").first()
+    )
+    return document, bool(document and is_stale(document))
+
+
 def documents_for_year(year: int) -> list[GeneratedDocument]:
     """Every convention covering `year` and every submitted or validated report of `year`."""
     conventions = Convention.objects.signed().covering_year(year).order_by("reference")

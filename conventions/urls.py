@@ -2,6 +2,7 @@ from django.urls import path
 
 from conventions.views import conventions
 from conventions.views import dashboard as dashboard_views
+from conventions.views import documents as document_views
 from conventions.views import reports as report_views
 
 app_name = "conventions"
@@ -33,4 +34,26 @@ urlpatterns = [
         name="report_attachment_delete",
     ),
     path("tableau-de-bord/", dashboard_views.dashboard, name="dashboard"),
+    path(
+        "<int:pk>/documents/generer/",
+        document_views.generate_convention_documents,
+        name="generate_convention_documents",
+    ),
+    path(
+        "comptes-rendus/<int:pk>/document/generer/",
+        document_views.generate_report_document,
+        name="generate_report_document",
+    ),
+    path("documents/annee/", document_views.generate_year_documents, name="generate_year"),
+    path("documents/lots/<int:pk>/", document_views.document_batch, name="document_batch"),
+    path(
+        "documents/lots/<int:pk>/progression/",
+        document_views.document_batch_progress,
+        name="document_batch_progress",
+    ),
+    path(
+        "documents/<int:pk>/telecharger/",
+        document_views.document_download,
+        name="document_download",
+    ),
 ]

@@ -25,6 +25,9 @@ def navigation_items(user) -> list[NavItem]:
     if roles.agent or roles.coordinator:
         label = _("Conventions") if roles.agent else _("Mes conventions")
         items.append(NavItem(label, reverse("conventions:list")))
+        items.append(NavItem(_("Comptes rendus"), reverse("conventions:reports")))
+    if roles.agent:
+        items.append(NavItem(_("Tableau de bord"), reverse("conventions:dashboard")))
     if roles.volunteer:
         items.append(NavItem(_("Mon espace volontaire"), reverse("volontaires:my_space")))
     if roles.agent:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -57,14 +58,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _test_defaults(request, settings):
-    """Fast password hashing, a clean cache (allauth's rate limits) and eager tasks.
+def _test_defaults(request, settings, tmp_path):
+    """Fast password hashing, a clean cache (allauth's rate limits), files in a temporary
+    folder and eager tasks.
 
     Tests marked `real_broker` keep the configured broker and talk to a real worker.
     """
     from solidaren.celery import app
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
     eager = "real_broker" not in request.keywords
     previous = app.conf.task_always_eager
@@ -111,11 +114,18 @@ def volunteer(db):
 def celery_worker_process(tmp_path):
     """A real `celery worker` process on the configured broker, consuming a private queue.
 
-    It uses the test database (same DATABASE_URL, test name), so tests using it must be
-    `django_db(transaction=True)` for the worker to see their rows.
+    It uses the test database (same DATABASE_URL, test name) and media folder, so tests using
+    it must be `django_db(transaction=True)` for the worker to see their rows.
     """
+    with start_worker(tmp_path, pool="solo") as worker:
+        yield worker
+
+
+@contextmanager
+def start_worker(tmp_path, *, pool: str, extra_env: dict | None = None):
     from django.db import connection
 
+    extra_env = extra_env or {}
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     database_url = (
@@ -123,7 +133,12 @@ def celery_worker_process(tmp_path):
     )
     queue = f"test-{uuid.uuid4().hex[:10]}"
     log_path = tmp_path / "worker.log"
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        **extra_env,
+    }
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [
@@ -138,7 +153,9 @@ def celery_worker_process(tmp_path):
                 "--hostname",
                 f"{queue}@%h",
                 "--pool",
-                "solo",
+                pool,
+                "--concurrency",
+                "1",
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel",

@@ -2,6 +2,7 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from conventions import documents
 from conventions.models import Convention, ConventionParty
 from conventions.totals import yearly_table
 from solidaren.access import get_visible_or_404, role_required
@@ -36,6 +37,7 @@ def convention_detail(request, pk):
     convention = get_visible_or_404(queryset, request.user, pk=pk)
     table = yearly_table(convention)
     reports = {report.year: report for report in convention.reports.all()}
+    document, stale = documents.existing_document(f"convention:{convention.pk}")
     return render(
         request,
         "conventions/convention_detail.html",
@@ -44,5 +46,7 @@ def convention_detail(request, pk):
             "table": table,
             "rows_with_reports": [(row, reports.get(row.year)) for row in table.rows],
             "chain": convention.renewal_chain(),
+            "document": document,
+            "stale": stale,
         },
     )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from conventions import documents
 from conventions.filters import YearlyReportFilter
 from conventions.forms import ReportAttachmentForm, ReportEditForms, ReviewForm
 from conventions.models import (
@@ -158,6 +159,9 @@ def _render_detail(request, report, *, forms=None, attachment_form=None):
         ),
         "overdue": report.is_overdue(timezone.localdate()),
     }
+    if report.status in (ReportStatus.SUBMITTED, ReportStatus.VALIDATED):
+        context["document"], context["stale"] = documents.existing_document(f"report:{report.pk}")
+        context["show_document"] = True
     return render(request, "conventions/report_detail.html", context)
 
 

@@ -1,0 +1,351 @@
+"""PDF documents: what they say, exactly-once storage, staleness, permissions, commands."""
+
+import io
+import re
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from pypdf import PdfReader
+
+from conventions import documents
+from conventions.models import (
+    ArticleTemplate,
+    BudgetLine,
+    DocumentStatus,
+    GeneratedDocument,
+    ReportStatus,
+)
+from conventions.tasks import generate_document
+from tests.factories import (
+    CommitmentFactory,
+    ConventionFactory,
+    FunderFactory,
+    YearlyReportFactory,
+)
+
+
+def pdf_text(path_or_bytes) -> str:
+    """The PDF's text with French non-breaking spaces turned into plain spaces."""
+    data = Path(path_or_bytes).read_bytes() if isinstance(path_or_bytes, str) else path_or_bytes
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return re.sub(r"\s+", " ", text)  # non-breaking spaces and line breaks of table cells
+
+
+def stored_files(settings) -> list[Path]:
+    return sorted(Path(settings.MEDIA_ROOT).rglob("*.pdf"))
+
+
+@pytest.fixture
+def ville(db):
+    return FunderFactory(name="Ville de Rennes", representative="La Maire de Rennes")
+
+
+@pytest.fixture
+def metropole(db):
+    return FunderFactory(name="Rennes Métropole")
+
+
+@pytest.fixture
+def convention(association_a, ville, metropole):
+    convention = ConventionFactory(
+        association=association_a, funders=[ville, metropole], reference="CPO-2023-A"
+    )
+    for year, ville_amount, metropole_amount in [
+        (2023, "12500", "8000"),
+        (2024, "13000", "8250.50"),
+        (2025, "13500", "8500"),
+        (2026, "14000", "9000"),
+    ]:
+        CommitmentFactory(
+            convention=convention, funder=ville, year=year, amount=Decimal(ville_amount)
+        )
+        CommitmentFactory(
+            convention=convention, funder=metropole, year=year, amount=Decimal(metropole_amount)
+        )
+    return convention
+
+
+def test_the_convention_pdf_names_the_parties_amounts_and_pages(convention, settings):
+    document = documents.convention_document(convention)
+
+    generate_document.delay(document.pk)
+
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.DONE
+    text = pdf_text(document.file.path)
+    assert "Association A" in text
+    assert "Ville de Rennes" in text and "Rennes Métropole" in text
+    for amount in ["12 500,00 €", "8 250,50 €", "14 000,00 €", "53 000,00 €", "86 750,50 €"]:
+        assert amount in text, amount
+    assert document.page_count >= 2
+    assert f"page 1 / {document.page_count}" in text
+    assert f"page {document.page_count} / {document.page_count}" in text
+    assert "Convention CPO-2023-A" in text  # running header with the reference
+    assert "Article 4 — Engagements financiers des financeurs" in text
+    assert "convention tripartite" in text
+
+
+def test_the_yearly_report_pdf_shows_the_planned_and_actual_budget(convention):
+    report = YearlyReportFactory(
+        convention=convention,
+        year=2024,
+        status=ReportStatus.SUBMITTED,
+        qualitative_report="Distributions hebdomadaires.",
+        beneficiaries_count=1234,
+        volunteer_hours=Decimal("100"),
+        volunteer_hour_value=Decimal("17.00"),
+    )
+    BudgetLine.objects.create(
+        report=report,
+        side="charge",
+        label="Achats alimentaires",
+        planned=Decimal("10000"),
+        actual=Decimal("11000"),
+    )
+
+    document = documents.generate(documents.report_document(report).pk)
+
+    text = pdf_text(document.file.path)
+    assert "Compte rendu financier de subvention — exercice 2024" in text
+    assert "Association A" in text and "CERFA n° 15059" in text
+    assert "Achats alimentaires" in text and "11 000,00 €" in text and "10,0 %" in text
+    assert "1 700,00 €" in text  # volunteering valued at 100 h × 17 €
+    assert f"page 1 / {document.page_count}" in text
+
+
+def test_the_network_annual_report_has_figures_and_charts(convention):
+    document = documents.generate(documents.network_document(2024).pk)
+
+    text = pdf_text(document.file.path)
+    assert "Rapport annuel du réseau SolidaRen — 2024" in text
+    assert "21 250,50 €" in text  # 13 000 + 8 250,50 in 2024
+    assert "Montant (€)" in text  # the SVG chart's axis title, drawn into the PDF
+    assert "Soutien par association" in text
+
+
+def test_running_the_task_twice_stores_one_document(convention, settings):
+    document = documents.convention_document(convention)
+
+    generate_document.delay(document.pk)
+    generate_document.delay(document.pk)
+
+    assert GeneratedDocument.objects.count() == 1
+    document.refresh_from_db()
+    assert document.attempts == 1  # the second run found it up to date
+    assert stored_files(settings) == [Path(document.file.path)]
+
+
+def test_changing_an_amount_makes_the_document_stale_and_regeneration_replaces_it(
+    convention, ville, settings, django_capture_on_commit_callbacks
+):
+    document = documents.generate(documents.convention_document(convention).pk)
+    first_file = Path(document.file.path)
+    assert not documents.is_stale(document)
+
+    commitment = convention.commitments.get(funder=ville, year=2025)
+    commitment.amount = Decimal("20000")
+    commitment.save()
+
+    assert documents.is_stale(document)
+    assert documents.existing_document(document.subject_key) == (document, True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert documents.queue_stale() == 1
+    document.refresh_from_db()
+    assert not documents.is_stale(document)
+    assert "20 000,00 €" in pdf_text(document.file.path)
+    assert stored_files(settings) == [Path(document.file.path)]
+    assert not first_file.exists()
+
+
+def test_inputs_changing_during_rendering_are_detected(convention, ville):
+    document = documents.convention_document(convention)
+    real_html_to_pdf = documents.html_to_pdf
+
+    def render_while_someone_edits(html):
+        convention.commitments.filter(funder=ville, year=2026).update(amount=1)
+        return real_html_to_pdf(html)
+
+    with (
+        mock.patch.object(documents, "html_to_pdf", side_effect=render_while_someone_edits),
+        pytest.raises(documents.InputsChanged),
+    ):
+        documents.generate(document.pk)
+
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.RUNNING and not document.file
+    assert documents.generate(document.pk).status == DocumentStatus.DONE
+
+
+def test_a_broken_article_template_fails_with_its_reason(convention):
+    ArticleTemplate.objects.filter(position=2).update(body="{% if %}")
+    document = documents.convention_document(convention)
+
+    generate_document.delay(document.pk)
+
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.FAILED
+    assert document.error.startswith("L'article 2 « Durée » contient une erreur")
+
+
+def test_staff_edit_the_article_texts_without_touching_code(convention, client, agent):
+    agent.is_superuser = True
+    agent.save()
+    client.force_login(agent)
+    article = ArticleTemplate.objects.get(position=9)
+
+    refused = client.post(
+        reverse("admin:conventions_articletemplate_change", args=[article.pk]),
+        {"position": 9, "title": "Communication", "body": "{% for %}", "is_active": "on"},
+    )
+    assert "Ce texte contient une erreur de modèle" in refused.content.decode()
+    client.post(
+        reverse("admin:conventions_articletemplate_change", args=[article.pk]),
+        {
+            "position": 9,
+            "title": "Communication et logos",
+            "body": "Le logo de {{ association.name }} figure sur les affiches.",
+            "is_active": "on",
+        },
+    )
+
+    document = documents.generate(documents.convention_document(convention).pk)
+    text = pdf_text(document.file.path)
+    assert "Communication et logos" in text
+    assert "Le logo de Association A figure sur les affiches." in text
+
+
+# --- views and permissions ----------------------------------------------------------------
+
+
+@pytest.fixture
+def generated(convention):
+    return documents.generate(documents.convention_document(convention).pk)
+
+
+def test_documents_download_only_for_those_who_may_see_them(
+    client, generated, coordinator_a, coordinator_b, volunteer, agent
+):
+    url = generated.get_download_url()
+
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+
+    client.force_login(coordinator_b)
+    assert client.get(url).status_code == 404
+    client.force_login(volunteer)
+    assert client.get(url).status_code == 403
+    for allowed in (coordinator_a, agent):
+        client.force_login(allowed)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_a_coordinator_cannot_generate_another_association_documents(
+    client, convention, coordinator_b
+):
+    client.force_login(coordinator_b)
+
+    response = client.post(
+        reverse("conventions:generate_convention_documents", args=[convention.pk])
+    )
+
+    assert response.status_code == 404
+    assert not GeneratedDocument.objects.exists()
+
+
+def test_a_coordinator_generates_their_convention_pdf_and_follows_progress(
+    client, convention, coordinator_a, coordinator_b, django_capture_on_commit_callbacks
+):
+    client.force_login(coordinator_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("conventions:generate_convention_documents", args=[convention.pk])
+        )
+
+    assert response.status_code == 302
+    batch_page = client.get(response.url)
+    content = batch_page.content.decode()
+    assert "1 document(s) sur 1 (100 %)" in content
+    assert "Télécharger le PDF" in content
+    assert 'hx-trigger="every 1s"' not in content  # complete: polling stops
+    detail = client.get(convention.get_absolute_url()).content.decode()
+    assert GeneratedDocument.objects.get().get_download_url() in detail
+
+    client.force_login(coordinator_b)
+    assert client.get(response.url).status_code == 404  # someone else's batch
+
+
+def test_the_progress_block_polls_while_documents_are_pending(client, convention, agent):
+    with mock.patch("conventions.tasks.generate_document.delay"):  # no worker runs
+        batch = documents.queue_batch(
+            "Lot", [documents.convention_document(convention)], user=agent
+        )
+    client.force_login(agent)
+
+    partial = client.get(reverse("conventions:document_batch_progress", args=[batch.pk]))
+
+    content = partial.content.decode()
+    assert 'hx-trigger="every 1s"' in content
+    assert "0 document(s) sur 1 (0 %)" in content
+    assert "<html" not in content  # a fragment, for htmx
+
+
+def test_all_documents_of_a_year_are_for_staff(
+    client, convention, coordinator_a, agent, django_capture_on_commit_callbacks
+):
+    url = reverse("conventions:generate_year")
+    client.force_login(coordinator_a)
+    assert client.post(url, {"annee": "2024"}).status_code == 403
+
+    client.force_login(agent)
+    bad = client.post(url, {"annee": "deux mille"})
+    assert bad.status_code == 400
+    assert "Indiquez une année sur 4 chiffres" in bad.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"annee": "2024"})
+    assert response.status_code == 302
+    kinds = sorted(GeneratedDocument.objects.values_list("kind", "status"))
+    assert kinds == [("convention", "termine"), ("rapport_reseau", "termine")]
+
+
+def test_staff_generate_from_the_back_office(
+    client, convention, agent, django_capture_on_commit_callbacks
+):
+    agent.is_superuser = True
+    agent.save()
+    client.force_login(agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:conventions_convention_changelist"),
+            {"action": "generate_documents", "_selected_action": [convention.pk]},
+        )
+
+    assert response.status_code == 302
+    assert GeneratedDocument.objects.get().status == DocumentStatus.DONE
+    assert client.get(reverse("admin:conventions_generateddocument_changelist")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generate_documents_command_writes_the_demo_conventions():
+    call_command("load_demo", stdout=StringIO())
+    out = StringIO()
+
+    call_command("generate_documents", year=2023, wait=True, timeout=120, stdout=out)
+
+    lines = out.getvalue().splitlines()
+    convention_files = [line for line in lines if "/documents/convention/" in line]
+    assert len(convention_files) == 7
+    assert any("/documents/rapport_reseau/network-2023-" in line for line in lines)
+    for line in convention_files:
+        path = line.split(" (")[0]
+        assert Path(path).exists() and Path(path).read_bytes().startswith(b"%PDF-")
