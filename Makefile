@@ -6,7 +6,7 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve migrate test lint format worker beat messages clean
+.PHONY: help install demo serve migrate test lint format worker beat bench messages clean
 
 help:
 	@echo "make demo    install, migrate, load the Rennes demo data, serve on http://127.0.0.1:$(PORT)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint    ruff + migrations check"
 	@echo "make worker  run a Celery worker (needs CELERY_BROKER_URL)"
 	@echo "make beat    run Celery beat (needs CELERY_BROKER_URL)"
+	@echo "make bench   benchmarks (PDF generation), on a separate demo database under data/bench"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +58,12 @@ worker: install
 beat: install
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL first."; exit 2; }
 	$(BIN)/celery -A solidaren beat --loglevel INFO --schedule data/celerybeat-schedule
+
+# Benchmarks print figures; they run on their own SQLite database and media under data/bench.
+bench: install
+	DATA_DIR=$(CURDIR)/data/bench $(MANAGE) migrate --noinput -v0
+	DATA_DIR=$(CURDIR)/data/bench $(MANAGE) load_demo > /dev/null
+	DATA_DIR=$(CURDIR)/data/bench $(MANAGE) bench_documents
 
 messages: install
 	$(MANAGE) makemessages -l en --ignore=.venv --ignore=data --ignore=tests
