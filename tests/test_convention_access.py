@@ -190,3 +190,30 @@ def test_list_pages_do_not_issue_more_queries_with_more_rows(
             client.force_login(user)
         with django_assert_max_num_queries(budget):
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("count", [10, 100])
+def test_back_office_lists_do_not_issue_more_queries_with_more_rows(
+    client, django_assert_max_num_queries, agent, ville, count
+):
+    from tests.factories import SubsidyFactory, YearlyReportFactory
+
+    agent.is_superuser = True
+    agent.save()
+    for _ in range(count):
+        convention = ConventionFactory(funders=[ville])
+        CommitmentFactory(convention=convention, funder=ville, year=2024)
+        YearlyReportFactory(convention=convention, year=2024)
+        SubsidyFactory(association=convention.association, funder=ville)
+    client.force_login(agent)
+
+    for name in [
+        "conventions_convention",
+        "conventions_commitment",
+        "conventions_yearlyreport",
+        "conventions_subsidy",
+        "conventions_payment",
+        "associations_association",
+    ]:
+        with django_assert_max_num_queries(20):
+            assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200
