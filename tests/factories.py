@@ -143,3 +143,93 @@ class YearlyReportFactory(factory.django.DjangoModelFactory):
     convention = factory.SubFactory(ConventionFactory)
     year = 2023
     status = ReportStatus.DRAFT
+
+
+# Volontaires Solidaires: programmes, missions, residents and proposals. Models are named by
+# "app.Model" strings so that these factories need no import here.
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "volontaires.Programme"
+
+    name = factory.Sequence(lambda n: f"Programme n°{n}")
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    start_date = datetime.date(2026, 1, 1)
+
+
+class MissionTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "volontaires.MissionType"
+
+    name = factory.Sequence(lambda n: f"Type de mission n°{n}")
+    slug = factory.Sequence(lambda n: f"type-{n}")
+
+
+class LanguageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "volontaires.Language"
+        django_get_or_create = ["code"]
+
+    code = "fr"
+    name = factory.LazyAttribute(lambda language: f"langue {language.code}")
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "volontaires.Enrolment"
+
+    volunteer = factory.SubFactory(VolunteerProfileFactory)
+    programme = factory.SubFactory(ProgrammeFactory)
+    signed_up_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+    status_changed_at = factory.LazyAttribute(lambda enrolment: enrolment.signed_up_at)
+
+
+class AvailabilitySlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "volontaires.AvailabilitySlot"
+
+    volunteer = factory.SubFactory(VolunteerProfileFactory)
+    weekday = 0
+    start_time = datetime.time(9)
+    end_time = datetime.time(12)
+
+
+class ResidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "volontaires.Resident"
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    first_name = factory.Faker("first_name", locale="fr_FR")
+    last_name = factory.Faker("last_name", locale="fr_FR")
+    phone = "02 99 12 34 56"
+    address = "3 rue de la Confidentialité"
+    needs = "Portage de courses"
+    consent_recorded_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+
+
+class MissionFactory(factory.django.DjangoModelFactory):
+    """A city mission on Monday 2 March 2026, 10:00–11:00; pass `resident=` for a request."""
+
+    class Meta:
+        model = "volontaires.Mission"
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    mission_type = factory.SubFactory(MissionTypeFactory)
+    title = factory.Sequence(lambda n: f"Mission n°{n}")
+    origin = factory.LazyAttribute(lambda mission: "habitant" if mission.resident else "ville")
+    volunteer_calls = factory.LazyAttribute(lambda mission: mission.resident is None)
+    resident = None
+    date = datetime.date(2026, 3, 2)
+    start_time = datetime.time(10)
+    end_time = datetime.time(11)
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "volontaires.Assignment"
+
+    mission = factory.SubFactory(MissionFactory)
+    volunteer = factory.SubFactory(VolunteerProfileFactory)
+    status = "proposee"
+    proposed_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
