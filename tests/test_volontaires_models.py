@@ -126,3 +126,30 @@ def test_solicitation_limit_defaults_to_the_setting(settings):
     assert profile.solicitations_limit == 2
     profile.max_solicitations_per_month = 5
     assert profile.solicitations_limit == 5
+
+
+@pytest.mark.django_db
+def test_pause_resume_and_withdrawal_keep_their_history(agent):
+    from volontaires.enrolments import change_enrolment_status, enrol
+
+    volunteer, programme = VolunteerProfileFactory(), ProgrammeFactory()
+    day = datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC)
+    enrolment = enrol(volunteer=volunteer, programme=programme, at=day)
+    assert enrol(volunteer=volunteer, programme=programme) == enrolment
+
+    change_enrolment_status(enrolment, "pause", at=day + datetime.timedelta(days=10))
+    change_enrolment_status(enrolment, "pause")
+    change_enrolment_status(enrolment, "actif", at=day + datetime.timedelta(days=20))
+    enrolment = change_enrolment_status(
+        enrolment, "desiste", at=day + datetime.timedelta(days=30), by=agent, note="Déménagement"
+    )
+
+    assert (enrolment.status, enrolment.withdrawal_reason) == ("desiste", "Déménagement")
+    assert enrolment.withdrawn_at == day + datetime.timedelta(days=30)
+    assert list(enrolment.changes.values_list("status", flat=True)) == [
+        "actif",
+        "pause",
+        "actif",
+        "desiste",
+    ]
+    assert enrolment.changes.last().changed_by == agent
