@@ -244,6 +244,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conventions.refresh_stale_documents",
         "schedule": crontab(hour=2, minute=0),
     },
+    "expire-volunteer-proposals": {
+        "task": "volontaires.expire_proposals",
+        "schedule": crontab(minute="*/15"),
+    },
+    "volunteer-mission-reminders": {
+        "task": "volontaires.send_mission_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "convention-renewal-reminders": {
         "task": "conventions.send_renewal_reminders",
         "schedule": crontab(hour=7, minute=0),
@@ -259,6 +267,8 @@ CONVENTION_ALERT_EMAILS = envlist("CONVENTION_ALERT_EMAILS")
 
 # Volontaires Solidaires: proposals a volunteer may receive in a month (national platform: 2).
 VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH = envint("VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH", 2)
+# An unanswered proposal expires after this many hours, and the next candidate is asked.
+VOLUNTEER_PROPOSAL_HOURS = envint("VOLUNTEER_PROPOSAL_HOURS", 48)
 
 # Security: strict by default in production (DEBUG=0); each setting can be relaxed explicitly.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)

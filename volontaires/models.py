@@ -688,6 +688,7 @@ class Assignment(models.Model):
         _("durée réelle (minutes)"), null=True, blank=True
     )
     completion_note = models.TextField(_("compte rendu"), blank=True)
+    reminded_on = models.DateField(_("rappel envoyé le"), null=True, blank=True, editable=False)
 
     objects = AssignmentQuerySet.as_manager()
 

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from volontaires import views
+from volontaires.views import volunteer as volunteer_views
 
 app_name = "volontaires"
 
 urlpatterns = [
-    path("mon-espace/", views.my_space, name="my_space"),
+    path("mon-espace/", volunteer_views.my_space, name="my_space"),
 ]

@@ -1,0 +1,311 @@
+"""Proposals of missions to volunteers: propose, accept, decline, apply, expire, complete.
+
+Every change of a mission's places happens with the mission's row locked
+(`select_for_update`), so that two volunteers taking the last place at the same moment cannot
+both get it: one succeeds, the other gets a clear message. Notifications are sent by Celery
+tasks once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from volontaires import matching
+from volontaires.models import (
+    COMMITTED,
+    PLACE_HOLDING,
+    Assignment,
+    AssignmentSource,
+    AssignmentStatus,
+    Mission,
+    MissionStatus,
+    VolunteerProfile,
+)
+
+SOLICITING_SOURCES = [AssignmentSource.STAFF, AssignmentSource.BATCH]
+
+
+def proposal_lifetime() -> datetime.timedelta:
+    return datetime.timedelta(hours=settings.VOLUNTEER_PROPOSAL_HOURS)
+
+
+def _locked_mission(mission_id: int) -> Mission:
+    return Mission.objects.select_for_update().get(pk=mission_id)
+
+
+def places_taken(mission: Mission) -> int:
+    """Accepted or done volunteers (proposals do not count here)."""
+    return mission.assignments.filter(status__in=COMMITTED).count()
+
+
+def places_left(mission: Mission) -> int:
+    """Places not held by an accepted volunteer nor by a pending proposal."""
+    return max(0, mission.places - mission.assignments.filter(status__in=PLACE_HOLDING).count())
+
+
+def solicitations_this_month(volunteer: VolunteerProfile, today: datetime.date) -> int:
+    """Proposals made to the volunteer by staff or by the batch this calendar month."""
+    return Assignment.objects.filter(
+        volunteer=volunteer,
+        source__in=SOLICITING_SOURCES,
+        proposed_at__year=today.year,
+        proposed_at__month=today.month,
+    ).count()
+
+
+def _notify(task_name: str, assignment_id: int) -> None:
+    from volontaires import tasks
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task.delay(assignment_id))
+
+
+@transaction.atomic
+def propose(
+    mission: Mission,
+    volunteer: VolunteerProfile,
+    *,
+    by=None,
+    source: str = AssignmentSource.STAFF,
+    score: int | None = None,
+) -> Assignment:
+    """Asks one volunteer; refuses with the French reasons when the rules say no."""
+    mission = _locked_mission(mission.pk)
+    now = timezone.now()
+    if mission.status != MissionStatus.OPEN or places_left(mission) == 0:
+        raise ValidationError(_("Toutes les places de cette mission sont déjà pourvues."))
+    reasons = matching.eligibility(mission, volunteer, today=timezone.localdate(now))
+    if reasons:
+        raise ValidationError(reasons)
+    limit = volunteer.solicitations_limit
+    if solicitations_this_month(volunteer, timezone.localdate(now)) >= limit:
+        raise ValidationError(
+            _("%(name)s a déjà été sollicité·e %(limit)d fois ce mois-ci : c'est le maximum.")
+            % {"name": volunteer, "limit": limit}
+        )
+    assignment = Assignment.objects.create(
+        mission=mission,
+        volunteer=volunteer,
+        status=AssignmentStatus.PROPOSED,
+        source=source,
+        proposed_at=now,
+        proposed_by=by,
+        score=score,
+    )
+    _notify("notify_proposal", assignment.pk)
+    return assignment
+
+
+def propose_best(mission: Mission, *, by=None, count: int | None = None) -> list[Assignment]:
+    """Proposes the mission to the best-ranked candidates, up to its free places."""
+    today = timezone.localdate()
+    wanted = places_left(mission) if count is None else min(count, places_left(mission))
+    proposals = []
+    for candidate in matching.rank_candidates(mission, today=today):
+        if len(proposals) >= wanted:
+            break
+        volunteer = VolunteerProfile.objects.get(pk=candidate.volunteer_id)
+        if solicitations_this_month(volunteer, today) >= volunteer.solicitations_limit:
+            continue  # nobody is flooded: skip to the next candidate
+        try:
+            proposals.append(propose(mission, volunteer, by=by, score=candidate.score))
+        except ValidationError:
+            continue  # the situation changed since the ranking (e.g. a place was taken)
+    return proposals
+
+
+def propose_batch(missions, *, by=None) -> list[Assignment]:
+    """Assigns all `missions` at once (optimal total score) and proposes them."""
+    today = timezone.localdate()
+    missions = list(missions)
+    programme_ids = {mission.programme_id for mission in missions}
+    volunteers = VolunteerProfile.objects.filter(
+        enrolments__programme_id__in=programme_ids, enrolments__status="actif"
+    ).distinct()
+    plan = matching.assign_batch(missions, volunteers, today=today)
+    by_id = {mission.pk: mission for mission in missions}
+    profiles = VolunteerProfile.objects.in_bulk(
+        {volunteer_id for ids in plan.values() for volunteer_id in ids}
+    )
+    proposals = []
+    for mission_id, volunteer_ids in plan.items():
+        for volunteer_id in volunteer_ids:
+            try:
+                proposals.append(
+                    propose(
+                        by_id[mission_id],
+                        profiles[volunteer_id],
+                        by=by,
+                        source=AssignmentSource.BATCH,
+                    )
+                )
+            except ValidationError:
+                continue  # e.g. the monthly solicitation limit: the place stays open
+    return proposals
+
+
+def _locked_assignment(assignment: Assignment, user) -> tuple[Assignment, Mission]:
+    mission = _locked_mission(assignment.mission_id)
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if user is not None and assignment.volunteer.user_id != user.pk:
+        raise ValidationError(_("Cette proposition ne vous est pas adressée."))
+    return assignment, mission
+
+
+def _is_expired(assignment: Assignment, now: datetime.datetime) -> bool:
+    return (
+        assignment.status == AssignmentStatus.PROPOSED
+        and assignment.proposed_at + proposal_lifetime() <= now
+    )
+
+
+@transaction.atomic
+def accept(assignment: Assignment, *, user) -> Assignment:
+    assignment, mission = _locked_assignment(assignment, user)
+    now = timezone.now()
+    if _is_expired(assignment, now):
+        raise ValidationError(
+            _("Cette proposition a expiré : elle a été faite à quelqu'un d'autre.")
+        )
+    if assignment.status != AssignmentStatus.PROPOSED:
+        raise ValidationError(
+            _("Cette proposition n'attend plus de réponse (%(status)s).")
+            % {"status": assignment.get_status_display().lower()}
+        )
+    if mission.status in (MissionStatus.DONE, MissionStatus.CANCELLED):
+        raise ValidationError(_("Cette mission n'a plus lieu."))
+    if places_taken(mission) >= mission.places:
+        raise ValidationError(
+            _(
+                "Désolé, la dernière place de cette mission vient d'être prise. Merci pour votre "
+                "disponibilité !"
+            )
+        )
+    assignment.status = AssignmentStatus.ACCEPTED
+    assignment.answered_at = now
+    assignment.save(update_fields=["status", "answered_at"])
+    _refresh_mission_status(mission)
+    return assignment
+
+
+@transaction.atomic
+def apply(mission: Mission, volunteer: VolunteerProfile) -> Assignment:
+    """Self-service: a volunteer takes a place on an open association or city call."""
+    mission = _locked_mission(mission.pk)
+    if not mission.volunteer_calls or mission.status != MissionStatus.OPEN:
+        raise ValidationError(_("Cette mission n'est pas ouverte aux candidatures."))
+    if mission.assignments.filter(volunteer=volunteer).exists():
+        raise ValidationError(_("Vous êtes déjà inscrit·e sur cette mission."))
+    reasons = matching.eligibility(mission, volunteer, today=timezone.localdate())
+    if reasons:
+        raise ValidationError(reasons)
+    if places_left(mission) == 0:
+        raise ValidationError(
+            _(
+                "Désolé, la dernière place de cette mission vient d'être prise. Merci pour votre "
+                "disponibilité !"
+            )
+        )
+    now = timezone.now()
+    assignment = Assignment.objects.create(
+        mission=mission,
+        volunteer=volunteer,
+        status=AssignmentStatus.ACCEPTED,
+        source=AssignmentSource.SELF_SERVICE,
+        proposed_at=now,
+        answered_at=now,
+    )
+    _refresh_mission_status(mission)
+    return assignment
+
+
+@transaction.atomic
+def decline(assignment: Assignment, *, user, reason: str = "") -> Assignment:
+    assignment, mission = _locked_assignment(assignment, user)
+    if assignment.status != AssignmentStatus.PROPOSED:
+        raise ValidationError(_("Cette proposition n'attend plus de réponse."))
+    assignment.status = AssignmentStatus.DECLINED
+    assignment.answered_at = timezone.now()
+    assignment.decline_reason = reason.strip()
+    assignment.save(update_fields=["status", "answered_at", "decline_reason"])
+    transaction.on_commit(lambda: propose_best(mission, count=1))
+    return assignment
+
+
+def expire_overdue(now: datetime.datetime | None = None) -> int:
+    """Unanswered proposals older than 48 h expire; the next candidate is asked."""
+    now = now or timezone.now()
+    overdue = Assignment.objects.filter(
+        status=AssignmentStatus.PROPOSED, proposed_at__lte=now - proposal_lifetime()
+    ).values_list("pk", flat=True)
+    expired = 0
+    for pk in overdue:
+        with transaction.atomic():
+            assignment = Assignment.objects.select_for_update().get(pk=pk)
+            if not _is_expired(assignment, now):
+                continue  # answered meanwhile
+            assignment.status = AssignmentStatus.EXPIRED
+            assignment.save(update_fields=["status"])
+            expired += 1
+            mission = assignment.mission
+        propose_best(mission, count=1)
+    return expired
+
+
+@transaction.atomic
+def complete(
+    assignment: Assignment,
+    *,
+    by,
+    done_on: datetime.date,
+    duration_minutes: int | None,
+    note: str = "",
+) -> Assignment:
+    """The volunteer (or staff) says the mission was done."""
+    assignment, mission = _locked_assignment(assignment, None)
+    if assignment.status not in (AssignmentStatus.ACCEPTED, AssignmentStatus.DONE):
+        raise ValidationError(_("Seule une mission acceptée peut être déclarée réalisée."))
+    if done_on > timezone.localdate():
+        raise ValidationError(_("La date de réalisation ne peut pas être dans le futur."))
+    assignment.status = AssignmentStatus.DONE
+    assignment.done_on = done_on
+    assignment.duration_minutes = duration_minutes
+    assignment.completion_note = note.strip()
+    assignment.save(update_fields=["status", "done_on", "duration_minutes", "completion_note"])
+    _refresh_mission_status(mission)
+    return assignment
+
+
+def _refresh_mission_status(mission: Mission) -> None:
+    """Full when every place is taken; done once every accepted volunteer has done it."""
+    statuses = list(mission.assignments.values_list("status", flat=True))
+    committed = [status for status in statuses if status in COMMITTED]
+    past = mission.date is not None and mission.date <= timezone.localdate()
+    if (
+        committed
+        and all(status == AssignmentStatus.DONE for status in committed)
+        and (len(committed) >= mission.places or past)
+    ):
+        new_status = MissionStatus.DONE
+    elif len(committed) >= mission.places:
+        new_status = MissionStatus.FULL
+    else:
+        new_status = MissionStatus.OPEN
+    if mission.status not in (MissionStatus.CANCELLED,) and mission.status != new_status:
+        mission.status = new_status
+        mission.save(update_fields=["status"])
+
+
+def due_reminders(today: datetime.date):
+    """Accepted missions taking place tomorrow whose volunteer has not been reminded."""
+    return Assignment.objects.filter(
+        status=AssignmentStatus.ACCEPTED,
+        mission__date=today + datetime.timedelta(days=1),
+        reminded_on__isnull=True,
+    ).select_related("mission", "volunteer__user")

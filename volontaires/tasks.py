@@ -1,0 +1,77 @@
+"""Celery tasks of Volontaires Solidaires: notifications, expiry of proposals, reminders."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+
+def _send(assignment, template: str, subject: str) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(
+            template,
+            {
+                "assignment": assignment,
+                "mission": assignment.mission,
+                "volunteer": assignment.volunteer,
+                "url": settings.SITE_URL + reverse("volontaires:my_space"),
+                "hours": settings.VOLUNTEER_PROPOSAL_HOURS,
+            },
+        )
+    send_mail(subject, body, None, [assignment.volunteer.user.email])
+
+
+@shared_task(name="volontaires.notify_proposal")
+def notify_proposal(assignment_id: int) -> bool:
+    """Tells the volunteer a mission is proposed (no resident's contact details in the mail)."""
+    from volontaires.models import Assignment, AssignmentStatus
+
+    assignment = (
+        Assignment.objects.select_related(
+            "mission__mission_type", "mission__quartier", "volunteer__user"
+        )
+        .filter(pk=assignment_id, status=AssignmentStatus.PROPOSED)
+        .first()
+    )
+    if assignment is None:
+        return False  # answered or withdrawn before the mail left
+    _send(
+        assignment,
+        "volontaires/email/proposal.txt",
+        f"[SolidaRen] Une mission vous est proposée : {assignment.mission.title}",
+    )
+    return True
+
+
+@shared_task(name="volontaires.expire_proposals")
+def expire_proposals() -> int:
+    from volontaires.proposals import expire_overdue
+
+    return expire_overdue()
+
+
+@shared_task(name="volontaires.send_mission_reminders")
+def send_mission_reminders() -> int:
+    """The day before a mission, each accepted volunteer gets one reminder."""
+    from volontaires.models import Assignment
+    from volontaires.proposals import due_reminders
+
+    today = timezone.localdate()
+    sent = 0
+    for assignment in due_reminders(today):
+        with transaction.atomic():
+            locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+            if locked.reminded_on is not None:
+                continue
+            _send(
+                assignment,
+                "volontaires/email/reminder.txt",
+                f"[SolidaRen] Rappel : {assignment.mission.title} demain",
+            )
+            locked.reminded_on = today
+            locked.save(update_fields=["reminded_on"])
+            sent += 1
+    return sent
