@@ -426,7 +426,6 @@ def test_a_pdf_is_stored_and_downloaded_only_by_those_who_see_the_report(
         assert response["Content-Type"] == "application/pdf"
         assert "attachment" in response["Content-Disposition"]
         assert b"".join(response.streaming_content) == PDF
-        response.close()
 
     client.force_login(coordinator_b)
     assert client.get(download_url).status_code == 404
