@@ -5,6 +5,7 @@ from volontaires.models import (
     AvailabilitySlot,
     Enrolment,
     EnrolmentStatusChange,
+    KeepInTouchRequest,
     Language,
     Mission,
     MissionType,
@@ -135,3 +136,16 @@ class TrainingSessionAdmin(admin.ModelAdmin):
     list_filter = ["programme"]
     search_fields = ["title"]
     inlines = [TrainingRegistrationInline]
+
+
+@admin.register(KeepInTouchRequest)
+class KeepInTouchRequestAdmin(admin.ModelAdmin):
+    """Keep-in-touch requests of volunteers, for the agents to hand over to an association."""
+
+    list_display = ["assignment", "association", "created_at", "handled"]
+    list_filter = ["handled", "assignment__mission__programme"]
+    list_editable = ["handled"]
+    search_fields = ["assignment__mission__title", "assignment__volunteer__user__last_name"]
+    autocomplete_fields = ["association"]
+    raw_id_fields = ["assignment"]
+    list_select_related = ["assignment__mission", "assignment__volunteer__user", "association"]

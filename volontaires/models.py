@@ -225,6 +225,10 @@ class VolunteerProfile(models.Model):
         blank=True,
     )
     created_at = models.DateTimeField(_("inscrit·e le"), auto_now_add=True)
+    # Secret of the private calendar feed (volontaires/ical.py); empty until first asked for.
+    ical_token = models.CharField(
+        _("jeton du calendrier"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
 
     objects = VolunteerProfileQuerySet.as_manager()
 
@@ -767,3 +771,34 @@ class TrainingRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} — {self.session}"
+
+
+class KeepInTouchRequest(models.Model):
+    """After a mission done for a resident, the volunteer asks that an association take over
+    the follow-up ("garder le lien"); agents handle the request in the back-office."""
+
+    assignment = models.OneToOneField(
+        Assignment,
+        on_delete=models.CASCADE,
+        related_name="keep_in_touch",
+        verbose_name=_("mission réalisée"),
+    )
+    association = models.ForeignKey(
+        "associations.Association",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("association souhaitée"),
+        help_text=_("Vide : les agents choisissent l'association."),
+    )
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    handled = models.BooleanField(_("traitée"), default=False)
+
+    class Meta:
+        verbose_name = _("demande de « garder le lien »")
+        verbose_name_plural = _("demandes de « garder le lien »")
+        ordering = ["handled", "-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.assignment)
