@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -118,10 +118,11 @@ class Bar:
     category: str
     series: str
     value: Decimal
+    value_format: Callable[[Decimal], str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def value_label(self) -> str:
-        return rules.euro(self.value)
+        return (self.value_format or rules.euro)(self.value)
 
 
 @dataclass(frozen=True)
@@ -235,9 +236,17 @@ def _legend(series: Sequence[str], *, left: float, top: float, right: float) -> 
 
 
 def bar_chart(
-    data: ChartSeries, *, width: int = 800, plot_height: int = 280, highlighted: str | None = None
+    data: ChartSeries,
+    *,
+    width: int = 800,
+    plot_height: int = 280,
+    highlighted: str | None = None,
+    value_format: Callable[[Decimal], str] | None = None,
 ) -> ChartGeometry:
-    """Stacked bars, one per category, one segment per series, heights proportional to values."""
+    """Stacked bars, one per category, one segment per series, heights proportional to values.
+
+    Values are euros by default; `value_format` labels the axis and the bars otherwise (counts).
+    """
     plot_left, plot_top, plot_right = 96.0, 18.0, width - 12.0
     plot_bottom = plot_top + plot_height
     totals = [sum((value for value in row if value > 0), start=ZERO) for row in data.values]
@@ -267,6 +276,7 @@ def bar_chart(
                     category=category,
                     series=data.series[series_index],
                     value=value,
+                    value_format=value_format,
                 )
             )
         categories.append(
@@ -288,7 +298,7 @@ def bar_chart(
                 AxisTick(
                     y=round(plot_bottom - float(value) * scale, 2),
                     value=value,
-                    label=whole_euros(value),
+                    label=(value_format or whole_euros)(value),
                 )
             )
     legend_top = plot_bottom + 4 * FONT_SIZE + 8

@@ -28,8 +28,14 @@ def navigation_items(user) -> list[NavItem]:
         items.append(NavItem(_("Comptes rendus"), reverse("conventions:reports")))
     if roles.agent:
         items.append(NavItem(_("Tableau de bord"), reverse("conventions:dashboard")))
+        items.append(NavItem(_("Demandes et missions"), reverse("volontaires:staff_missions")))
+        items.append(NavItem(_("Bilan des volontaires"), reverse("volontaires:staff_figures")))
+    elif roles.coordinator:
+        items.append(NavItem(_("Appels à volontaires"), reverse("volontaires:calls")))
     if roles.volunteer:
         items.append(NavItem(_("Mon espace volontaire"), reverse("volontaires:my_space")))
+    if roles.volunteer:
+        items.append(NavItem(_("Parcours citoyen"), reverse("volontaires:training")))
     if roles.agent:
         items.append(NavItem(_("Back-office"), reverse("admin:index")))
     if not user.is_authenticated:

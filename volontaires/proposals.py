@@ -282,6 +282,13 @@ def complete(
     return assignment
 
 
+def refresh_mission_status(mission: Mission) -> None:
+    """Open, full or done again after a change of the mission itself (e.g. its places).
+
+    The caller holds the mission's row lock."""
+    _refresh_mission_status(mission)
+
+
 def _refresh_mission_status(mission: Mission) -> None:
     """Full when every place is taken; done once every accepted volunteer has done it."""
     statuses = list(mission.assignments.values_list("status", flat=True))

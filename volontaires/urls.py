@@ -1,9 +1,65 @@
 from django.urls import path
 
+from volontaires.views import calls as call_views
+from volontaires.views import figures as figure_views
+from volontaires.views import staff as staff_views
+from volontaires.views import training as training_views
 from volontaires.views import volunteer as volunteer_views
 
 app_name = "volontaires"
 
 urlpatterns = [
     path("mon-espace/", volunteer_views.my_space, name="my_space"),
+    # Agents (views/staff.py): residents' requests, missions, proposals, volunteers
+    path("demandes/nouvelle/", staff_views.request_new, name="staff_request_new"),
+    path("agents/missions/", staff_views.mission_list, name="staff_missions"),
+    path("agents/missions/attribuer/", staff_views.mission_batch, name="staff_mission_batch"),
+    path("agents/missions/<int:pk>/", staff_views.mission_detail, name="staff_mission"),
+    path(
+        "agents/missions/<int:pk>/proposer/",
+        staff_views.mission_propose_best,
+        name="staff_mission_propose_best",
+    ),
+    path(
+        "agents/missions/<int:pk>/proposer/<int:volunteer_pk>/",
+        staff_views.mission_propose,
+        name="staff_mission_propose",
+    ),
+    path(
+        "agents/propositions/<int:pk>/realisee/",
+        staff_views.assignment_complete,
+        name="staff_assignment_complete",
+    ),
+    path("agents/volontaires/<int:pk>/", staff_views.volunteer_detail, name="staff_volunteer"),
+    path(
+        "agents/volontaires/<int:pk>/verification/",
+        staff_views.volunteer_verify,
+        name="staff_volunteer_verify",
+    ),
+    # Calls for volunteers: coordinators (their associations) and agents (city events)
+    path("appels/", call_views.call_list, name="calls"),
+    path("appels/nouveau/", call_views.call_new, name="call_new"),
+    path("appels/<int:pk>/", call_views.call_detail, name="call"),
+    # Training path (parcours citoyen)
+    path("formations/", training_views.session_list, name="training"),
+    path(
+        "formations/<int:pk>/inscription/",
+        training_views.session_register,
+        name="training_register",
+    ),
+    path(
+        "formations/<int:pk>/desinscription/",
+        training_views.session_unregister,
+        name="training_unregister",
+    ),
+    path("agents/formations/", training_views.staff_session_list, name="staff_training"),
+    path(
+        "agents/formations/<int:pk>/",
+        training_views.staff_session,
+        name="staff_training_session",
+    ),
+    # Figures: public page and JSON, agents' dashboard
+    path("bilan/", figure_views.public_figures, name="figures"),
+    path("bilan.json", figure_views.figures_json, name="figures_json"),
+    path("agents/bilan/", figure_views.staff_figures, name="staff_figures"),
 ]

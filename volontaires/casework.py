@@ -1,0 +1,155 @@
+"""Agents' casework: a resident's request taken by phone, and the verification of volunteers.
+
+A request creates the resident and their first mission together or not at all: the caller's
+consent is recorded with its date and the agent who took the call.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from volontaires.models import (
+    COMMITTED,
+    PLACE_HOLDING,
+    Assignment,
+    AssignmentStatus,
+    Mission,
+    MissionOrigin,
+    MissionStatus,
+    Programme,
+    Resident,
+    Urgency,
+    VolunteerProfile,
+)
+from volontaires.proposals import SOLICITING_SOURCES
+
+
+def current_programme(today: datetime.date | None = None) -> Programme | None:
+    """The programme running today (the latest started if several), else the latest one."""
+    today = today or timezone.localdate()
+    running = Programme.objects.filter(start_date__lte=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+    return (
+        running.order_by("-start_date").first() or Programme.objects.order_by("-start_date").first()
+    )
+
+
+def default_title(mission: Mission) -> str:
+    """The resident's name stays out of the title: volunteers read it in their proposals."""
+    place = mission.quartier.name if mission.quartier_id else mission.commune
+    return _("%(type)s — %(place)s") % {"type": mission.mission_type.name, "place": place}
+
+
+@transaction.atomic
+def record_request(resident: Resident, mission: Mission, *, by) -> Mission:
+    """Saves a resident (unsaved instance) and their first mission (unsaved instance).
+
+    The mission takes the resident's programme, commune and quartier; it is never open to
+    self-service applications and belongs to no association (coordinators do not see it).
+    """
+    resident.consent_recorded_at = timezone.now()
+    resident.consent_recorded_by = by
+    resident.full_clean()
+    resident.save()
+    mission.programme = resident.programme
+    mission.resident = resident
+    mission.origin = MissionOrigin.RESIDENT
+    mission.volunteer_calls = False
+    mission.association = None
+    mission.commune = resident.commune
+    mission.quartier = resident.quartier
+    mission.engagement_area = mission.mission_type.engagement_area
+    mission.title = mission.title or default_title(mission)
+    mission.created_by = by
+    mission.full_clean()
+    mission.save()
+    return mission
+
+
+def verify_volunteer(volunteer: VolunteerProfile, *, by, verified: bool = True) -> None:
+    """Staff vouch for a volunteer (needed for missions at a resident's home), or withdraw it."""
+    volunteer.is_verified = verified
+    volunteer.verified_at = timezone.now() if verified else None
+    volunteer.verified_by = by if verified else None
+    volunteer.save(update_fields=["is_verified", "verified_at", "verified_by"])
+
+
+# --- Selectors of the agents' pages -----------------------------------------------------------
+
+
+def staff_missions(missions: QuerySet | None = None) -> QuerySet:
+    """Missions with what the agents' list shows, in a fixed number of queries: urgent first,
+    then by date (weekly missions last)."""
+    missions = Mission.objects.all() if missions is None else missions
+    return (
+        missions.select_related("programme", "mission_type", "quartier", "resident")
+        .annotate(
+            held=Count("assignments", filter=Q(assignments__status__in=PLACE_HOLDING)),
+            committed=Count("assignments", filter=Q(assignments__status__in=COMMITTED)),
+            proposed=Count("assignments", filter=Q(assignments__status=AssignmentStatus.PROPOSED)),
+        )
+        .order_by(
+            Case(When(urgency=Urgency.URGENT, then=0), default=1),
+            F("date").asc(nulls_last=True),
+            "start_time",
+            "pk",
+        )
+    )
+
+
+def missions_needing_volunteers(
+    *, today: datetime.date, programme: Programme | None = None
+) -> QuerySet:
+    """Open missions still to come (or weekly) whose places are not all proposed or taken."""
+    missions = staff_missions().filter(
+        Q(date__gte=today) | Q(date__isnull=True),
+        status=MissionStatus.OPEN,
+        held__lt=F("places"),
+    )
+    return missions.filter(programme=programme) if programme is not None else missions
+
+
+def solicitations_by_volunteer(volunteer_ids, *, today: datetime.date) -> dict[int, int]:
+    """Per volunteer, the proposals made by staff or the batch this calendar month (the figure
+    the monthly limit of `proposals.propose` is checked against)."""
+    rows = (
+        Assignment.objects.filter(
+            volunteer_id__in=list(volunteer_ids),
+            source__in=SOLICITING_SOURCES,
+            proposed_at__year=today.year,
+            proposed_at__month=today.month,
+        )
+        .values("volunteer_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {row["volunteer_id"]: row["count"] for row in rows}
+
+
+def programme_workload(programme: Programme, *, today: datetime.date) -> dict[str, int]:
+    """What is left to do in a programme, for the agents' dashboard."""
+    assignments = Assignment.objects.filter(mission__programme=programme).aggregate(
+        pending=Count("pk", filter=Q(status=AssignmentStatus.PROPOSED)),
+        expired_this_month=Count(
+            "pk",
+            filter=Q(
+                status=AssignmentStatus.EXPIRED,
+                proposed_at__year=today.year,
+                proposed_at__month=today.month,
+            ),
+        ),
+    )
+    return {
+        "missions_waiting": missions_needing_volunteers(today=today, programme=programme).count(),
+        "pending_proposals": assignments["pending"],
+        "expired_this_month": assignments["expired_this_month"],
+        "verified_volunteers": VolunteerProfile.objects.filter(
+            enrolments__programme=programme, is_verified=True
+        ).count(),
+    }

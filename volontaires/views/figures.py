@@ -1,0 +1,69 @@
+"""The programmes' figures: a public page and a JSON document (aggregates only, never a name),
+and the agents' dashboard with what is left to do."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from solidaren.access import role_required
+from volontaires import casework
+from volontaires.figures import DEFAULT_PROGRAMME_SLUG, figures_report, programme_figures
+from volontaires.models import Programme
+from volontaires.staff_forms import ProgrammeChoiceForm
+
+
+def _chosen_programme(request) -> tuple[ProgrammeChoiceForm, Programme | None]:
+    """`?programme=<slug>`, else Volontaires Solidaires; an unknown slug is a form error and
+    the default programme is shown."""
+    form = ProgrammeChoiceForm(
+        request.GET if "programme" in request.GET else {"programme": DEFAULT_PROGRAMME_SLUG}
+    )
+    if form.is_valid():
+        return form, form.cleaned_data["programme"]
+    fallback = (
+        Programme.objects.filter(slug=DEFAULT_PROGRAMME_SLUG).first()
+        or Programme.objects.order_by("start_date").first()
+    )
+    return form, fallback
+
+
+@require_GET
+def public_figures(request):
+    form, programme = _chosen_programme(request)
+    return render(
+        request,
+        "volontaires/figures_public.html",
+        {"form": form, "report": figures_report(programme) if programme else None},
+    )
+
+
+@require_GET
+def figures_json(request):
+    slug = request.GET.get("programme", DEFAULT_PROGRAMME_SLUG)
+    programme = Programme.objects.filter(slug=slug).first()
+    if programme is None:
+        return JsonResponse(
+            {"erreur": _("Programme inconnu : « %(slug)s ».") % {"slug": slug[:80]}},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return JsonResponse(programme_figures(programme))
+
+
+@require_GET
+@role_required("agent")
+def staff_figures(request):
+    form, programme = _chosen_programme(request)
+    return render(
+        request,
+        "volontaires/figures_staff.html",
+        {
+            "form": form,
+            "report": figures_report(programme) if programme else None,
+            "workload": casework.programme_workload(programme, today=timezone.localdate())
+            if programme
+            else None,
+        },
+    )

@@ -1,0 +1,315 @@
+"""Agents' pages: residents' requests taken by phone, the missions with their ranked candidates
+and proposals, completion, volunteers' verification.
+
+Every page is for agents (`role_required("agent")`) and reads its objects through
+`visible_to`; the rules themselves live in `casework`, `matching` and `proposals`.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from solidaren.access import get_visible_or_404, role_required
+from volontaires import casework, matching, proposals
+from volontaires.filters import StaffMissionFilter
+from volontaires.models import (
+    COMMITTED,
+    Assignment,
+    AssignmentStatus,
+    Enrolment,
+    Mission,
+    MissionStatus,
+    Programme,
+    VolunteerProfile,
+)
+from volontaires.staff_forms import CompletionForm, RequestMissionForm, ResidentForm
+
+MISSIONS_PER_PAGE = 50
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("agent")
+def request_new(request):
+    resident_form = ResidentForm(request.POST or None, prefix="habitant")
+    mission_form = RequestMissionForm(request.POST or None, prefix="mission")
+    if request.method == "POST" and all([resident_form.is_valid(), mission_form.is_valid()]):
+        try:
+            mission = casework.record_request(
+                resident_form.save(commit=False), mission_form.unsaved_mission(), by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(
+                request,
+                _("Demande enregistrée : proposez maintenant la mission à un·e volontaire."),
+            )
+            return redirect("volontaires:staff_mission", pk=mission.pk)
+    return render(
+        request,
+        "volontaires/staff_request_form.html",
+        {"resident_form": resident_form, "mission_form": mission_form},
+    )
+
+
+@require_GET
+@role_required("agent")
+def mission_list(request):
+    data = request.GET.copy()
+    data.setdefault("status", MissionStatus.OPEN)
+    missions = casework.staff_missions(Mission.objects.visible_to(request.user))
+    mission_filter = StaffMissionFilter(data, queryset=missions)
+    page = Paginator(mission_filter.qs, MISSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    programme = mission_filter.form.cleaned_data.get("programme")
+    query = data.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "volontaires/staff_mission_list.html",
+        {
+            "filter": mission_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "programme": programme,
+        },
+    )
+
+
+@require_POST
+@role_required("agent")
+def mission_batch(request):
+    """Proposes every open mission still lacking volunteers at once (optimal assignment)."""
+    programme = None
+    raw = request.POST.get("programme", "").strip()
+    if raw:
+        programme = Programme.objects.filter(pk=raw).first() if raw.isdigit() else None
+        if programme is None:
+            messages.error(request, _("Ce programme n'existe pas."))
+            return redirect("volontaires:staff_missions")
+    missions = list(
+        casework.missions_needing_volunteers(today=timezone.localdate(), programme=programme)
+    )
+    if not missions:
+        messages.info(request, _("Aucune mission ouverte n'attend de volontaire."))
+        return redirect("volontaires:staff_missions")
+    made = proposals.propose_batch(missions, by=request.user)
+    served = {assignment.mission_id for assignment in made}
+    messages.success(
+        request,
+        ngettext(
+            "Attribution groupée : %(proposals)d proposition envoyée, pour %(served)d mission "
+            "sur %(missions)d.",
+            "Attribution groupée : %(proposals)d propositions envoyées, pour %(served)d missions "
+            "sur %(missions)d.",
+            len(made),
+        )
+        % {"proposals": len(made), "served": len(served), "missions": len(missions)},
+    )
+    if len(served) < len(missions):
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d mission n'a trouvé aucun·e volontaire disponible : voyez ses candidats.",
+                "%(count)d missions n'ont trouvé aucun·e volontaire disponible : voyez leurs "
+                "candidats.",
+                len(missions) - len(served),
+            )
+            % {"count": len(missions) - len(served)},
+        )
+    url = reverse("volontaires:staff_missions")
+    return redirect(f"{url}?programme={programme.pk}" if programme else url)
+
+
+def _missions():
+    return Mission.objects.select_related(
+        "programme",
+        "mission_type",
+        "quartier",
+        "association",
+        "required_language",
+        "created_by",
+        "resident__quartier",
+        "resident__language",
+        "resident__referring_association",
+        "resident__consent_recorded_by",
+    )
+
+
+@require_GET
+@role_required("agent")
+def mission_detail(request, pk):
+    mission = get_visible_or_404(_missions(), request.user, pk=pk)
+    today = timezone.localdate()
+    assignments = list(
+        mission.assignments.select_related("volunteer__user", "proposed_by").order_by(
+            "proposed_at", "pk"
+        )
+    )
+    open_places = mission.status == MissionStatus.OPEN and proposals.places_left(mission) > 0
+    candidates = matching.rank_candidates(mission, today=today) if open_places else []
+    solicited = casework.solicitations_by_volunteer(
+        [candidate.volunteer_id for candidate in candidates], today=today
+    )
+    completion_forms = {
+        assignment.pk: CompletionForm(
+            prefix=f"realisee-{assignment.pk}",
+            initial={
+                "done_on": min(mission.date or today, today),
+                "duration_minutes": mission.expected_duration_minutes,
+            },
+        )
+        for assignment in assignments
+        if assignment.status == AssignmentStatus.ACCEPTED
+    }
+    return render(
+        request,
+        "volontaires/staff_mission_detail.html",
+        {
+            "mission": mission,
+            "assignments": [
+                (assignment, completion_forms.get(assignment.pk)) for assignment in assignments
+            ],
+            "candidates": [
+                (candidate, solicited.get(candidate.volunteer_id, 0)) for candidate in candidates
+            ],
+            "open_places": open_places,
+            "places_taken": sum(assignment.status in COMMITTED for assignment in assignments),
+        },
+    )
+
+
+@require_POST
+@role_required("agent")
+def mission_propose_best(request, pk):
+    mission = get_visible_or_404(Mission, request.user, pk=pk)
+    made = proposals.propose_best(mission, by=request.user)
+    if made:
+        messages.success(
+            request,
+            ngettext(
+                "Mission proposée à %(count)d volontaire, prévenu·e par e-mail.",
+                "Mission proposée à %(count)d volontaires, prévenu·es par e-mail.",
+                len(made),
+            )
+            % {"count": len(made)},
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "Aucune proposition faite : pas de place libre, ou aucun·e volontaire disponible "
+                "qui n'ait déjà été sollicité·e le nombre maximum de fois ce mois-ci."
+            ),
+        )
+    return redirect("volontaires:staff_mission", pk=mission.pk)
+
+
+@require_POST
+@role_required("agent")
+def mission_propose(request, pk, volunteer_pk):
+    mission = get_visible_or_404(Mission, request.user, pk=pk)
+    volunteer = get_visible_or_404(
+        VolunteerProfile.objects.select_related("user"), request.user, pk=volunteer_pk
+    )
+    ranked = matching.rank_candidates(mission, [volunteer])
+    try:
+        proposals.propose(
+            mission, volunteer, by=request.user, score=ranked[0].score if ranked else None
+        )
+    except ValidationError as error:
+        messages.error(
+            request,
+            _("Proposition impossible à %(name)s : %(reasons)s")
+            % {"name": volunteer, "reasons": _error_text(error)},
+        )
+    else:
+        messages.success(
+            request, _("Mission proposée à %(name)s, prévenu·e par e-mail.") % {"name": volunteer}
+        )
+    return redirect("volontaires:staff_mission", pk=mission.pk)
+
+
+@require_POST
+@role_required("agent")
+def assignment_complete(request, pk):
+    assignment = get_visible_or_404(
+        Assignment.objects.select_related("volunteer__user"), request.user, pk=pk
+    )
+    form = CompletionForm(request.POST, prefix=f"realisee-{assignment.pk}")
+    if not form.is_valid():
+        errors = [error for field_errors in form.errors.values() for error in field_errors]
+        messages.error(request, _("Mission non enregistrée : %s") % " ".join(errors))
+    else:
+        try:
+            proposals.complete(assignment, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(
+                request,
+                _("Mission enregistrée comme réalisée par %(name)s.")
+                % {"name": assignment.volunteer},
+            )
+    return redirect("volontaires:staff_mission", pk=assignment.mission_id)
+
+
+@require_GET
+@role_required("agent")
+def volunteer_detail(request, pk):
+    queryset = VolunteerProfile.objects.select_related(
+        "user", "quartier", "verified_by"
+    ).prefetch_related(
+        "mission_types",
+        "languages",
+        "availability_slots",
+        Prefetch("enrolments", queryset=Enrolment.objects.select_related("programme")),
+    )
+    volunteer = get_visible_or_404(queryset, request.user, pk=pk)
+    assignments = volunteer.assignments.select_related(
+        "mission__mission_type", "mission__programme"
+    ).order_by("-proposed_at", "-pk")[:30]
+    return render(
+        request,
+        "volontaires/staff_volunteer.html",
+        {
+            "volunteer": volunteer,
+            "assignments": assignments,
+            "solicited": casework.solicitations_by_volunteer(
+                [volunteer.pk], today=timezone.localdate()
+            ).get(volunteer.pk, 0),
+        },
+    )
+
+
+@require_POST
+@role_required("agent")
+def volunteer_verify(request, pk):
+    volunteer = get_visible_or_404(
+        VolunteerProfile.objects.select_related("user"), request.user, pk=pk
+    )
+    verified = request.POST.get("verifie") != "0"
+    casework.verify_volunteer(volunteer, by=request.user, verified=verified)
+    if verified:
+        messages.success(
+            request,
+            _("%(name)s est vérifié·e : les missions à domicile peuvent lui être proposées.")
+            % {"name": volunteer},
+        )
+    else:
+        messages.success(
+            request,
+            _("Vérification retirée : %(name)s ne recevra plus de missions à domicile.")
+            % {"name": volunteer},
+        )
+    return redirect("volontaires:staff_volunteer", pk=volunteer.pk)
