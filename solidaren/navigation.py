@@ -34,6 +34,10 @@ def navigation_items(user) -> list[NavItem]:
         items.append(NavItem(_("Appels à volontaires"), reverse("volontaires:calls")))
     if roles.volunteer:
         items.append(NavItem(_("Mon espace volontaire"), reverse("volontaires:my_space")))
+        items.append(NavItem(_("Missions ouvertes"), reverse("volontaires:mission_list")))
+    elif user.is_authenticated and not (roles.agent or roles.coordinator):
+        # Signed up through allauth, profile not completed yet.
+        items.append(NavItem(_("Devenir volontaire"), reverse("volontaires:profile")))
     if roles.volunteer:
         items.append(NavItem(_("Parcours citoyen"), reverse("volontaires:training")))
     if roles.agent:

@@ -8,6 +8,7 @@ tasks once the transaction commits.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 from django.conf import settings
@@ -180,6 +181,11 @@ def accept(assignment: Assignment, *, user) -> Assignment:
         )
     if mission.status in (MissionStatus.DONE, MissionStatus.CANCELLED):
         raise ValidationError(_("Cette mission n'a plus lieu."))
+    # The hard constraints still hold when answering (a pause, another mission accepted
+    # meanwhile at the same time or up to the monthly maximum...).
+    reasons = _acceptance_refusals(mission, assignment.volunteer)
+    if reasons:
+        raise ValidationError(reasons)
     if places_taken(mission) >= mission.places:
         raise ValidationError(
             _(
@@ -192,6 +198,17 @@ def accept(assignment: Assignment, *, user) -> Assignment:
     assignment.save(update_fields=["status", "answered_at"])
     _refresh_mission_status(mission)
     return assignment
+
+
+def _acceptance_refusals(mission: Mission, volunteer: VolunteerProfile) -> list[str]:
+    """The hard constraints broken by accepting `mission`; its own proposal does not count."""
+    today = timezone.localdate()
+    [mission_data] = matching.mission_snapshots([mission], today=today)
+    [volunteer_data] = matching.volunteer_snapshots([volunteer])
+    volunteer_data = dataclasses.replace(
+        volunteer_data, mission_ids=volunteer_data.mission_ids - {mission.pk}
+    )
+    return matching.ineligibility_reasons(mission_data, volunteer_data)
 
 
 @transaction.atomic
@@ -238,6 +255,24 @@ def decline(assignment: Assignment, *, user, reason: str = "") -> Assignment:
     return assignment
 
 
+@transaction.atomic
+def cancel(assignment: Assignment, *, reason: str = "") -> Assignment:
+    """Calls off a proposal or an accepted mission not done yet (e.g. the volunteer deleted
+    their account); the place opens again and, as after a decline, the next candidate of a
+    resident's or staff mission is asked."""
+    assignment, mission = _locked_assignment(assignment, None)
+    if assignment.status not in (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED):
+        raise ValidationError(_("Seule une mission proposée ou acceptée peut être annulée."))
+    assignment.status = AssignmentStatus.CANCELLED
+    assignment.answered_at = assignment.answered_at or timezone.now()
+    assignment.decline_reason = reason.strip()
+    assignment.save(update_fields=["status", "answered_at", "decline_reason"])
+    _refresh_mission_status(mission)
+    if not mission.volunteer_calls:
+        transaction.on_commit(lambda: propose_best(mission, count=1))
+    return assignment
+
+
 def expire_overdue(now: datetime.datetime | None = None) -> int:
     """Unanswered proposals older than 48 h expire; the next candidate is asked."""
     now = now or timezone.now()
@@ -273,6 +308,11 @@ def complete(
         raise ValidationError(_("Seule une mission acceptée peut être déclarée réalisée."))
     if done_on > timezone.localdate():
         raise ValidationError(_("La date de réalisation ne peut pas être dans le futur."))
+    if mission.date is not None and done_on < mission.date:
+        raise ValidationError(
+            _("La mission était prévue le %(date)s : elle ne peut pas avoir été réalisée avant.")
+            % {"date": mission.date.strftime("%d/%m/%Y")}
+        )
     assignment.status = AssignmentStatus.DONE
     assignment.done_on = done_on
     assignment.duration_minutes = duration_minutes

@@ -1,0 +1,104 @@
+"""What a volunteer may browse and join by themselves: the current programmes and the open
+calls for volunteers (association and city missions without a resident), with their filters.
+
+The list starts from `Mission.objects.visible_to(user)` and reads the places held and the
+volunteer's own answer through subqueries, so that the number of queries does not grow with
+the number of missions.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext_lazy as _
+
+from volontaires.models import (
+    PLACE_HOLDING,
+    Assignment,
+    EngagementArea,
+    Mission,
+    MissionStatus,
+    MissionType,
+    Programme,
+    Quartier,
+)
+
+
+def current_programmes(today: datetime.date) -> QuerySet:
+    """Programmes a volunteer may join: no end date, or one not passed yet."""
+    return Programme.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+
+
+def open_calls(user, *, today: datetime.date) -> QuerySet:
+    """Open association and city calls of the current programmes, today or later (or weekly),
+    annotated with `free_places` and `my_status` (the user's assignment status, or None)."""
+    held = (
+        Assignment.objects.filter(mission=OuterRef("pk"), status__in=PLACE_HOLDING)
+        .order_by()
+        .values("mission")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    mine = Assignment.objects.filter(mission=OuterRef("pk"), volunteer__user=user).values("status")[
+        :1
+    ]
+    # `visible_to` joins the assignments: used as a subquery so that it cannot skew the counts.
+    visible_ids = Mission.objects.visible_to(user).values("pk")
+    return (
+        Mission.objects.filter(
+            pk__in=visible_ids,
+            volunteer_calls=True,
+            resident__isnull=True,
+            status=MissionStatus.OPEN,
+            programme__in=current_programmes(today),
+        )
+        .filter(Q(date__gte=today) | Q(date__isnull=True))
+        .select_related("mission_type", "quartier", "association", "programme")
+        .annotate(
+            free_places=Greatest(
+                F("places") - Coalesce(Subquery(held, output_field=IntegerField()), Value(0)),
+                Value(0),
+            ),
+            my_status=Subquery(mine),
+        )
+        .order_by("date", "start_time", "pk")
+    )
+
+
+class OpenCallFilter(django_filters.FilterSet):
+    """Filters of the self-service list (applied after `visible_to`)."""
+
+    mission_type = django_filters.ModelChoiceFilter(
+        label=_("Type de mission"), queryset=MissionType.objects.all(), empty_label=_("Tous")
+    )
+    quartier = django_filters.ModelChoiceFilter(
+        label=_("Quartier"), queryset=Quartier.objects.all(), empty_label=_("Tous")
+    )
+    engagement_area = django_filters.ChoiceFilter(
+        label=_("Domaine d'engagement"), choices=EngagementArea.choices, empty_label=_("Tous")
+    )
+    date_from = django_filters.DateFilter(
+        label=_("À partir du"),
+        method="filter_date_from",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Jusqu'au"),
+        method="filter_date_to",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    class Meta:
+        model = Mission
+        fields = ["mission_type", "quartier", "engagement_area", "date_from", "date_to"]
+
+    # Weekly missions take place every week: a date range does not leave them out.
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(Q(date__gte=value) | Q(date__isnull=True))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(Q(date__lte=value) | Q(date__isnull=True))
