@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections import Counter
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,7 +105,13 @@ def propose(
     return assignment
 
 
-def propose_best(mission: Mission, *, by=None, count: int | None = None) -> list[Assignment]:
+def propose_best(
+    mission: Mission,
+    *,
+    by=None,
+    count: int | None = None,
+    source: str = AssignmentSource.STAFF,
+) -> list[Assignment]:
     """Proposes the mission to the best-ranked candidates, up to its free places."""
     today = timezone.localdate()
     wanted = places_left(mission) if count is None else min(count, places_left(mission))
@@ -115,26 +123,55 @@ def propose_best(mission: Mission, *, by=None, count: int | None = None) -> list
         if solicitations_this_month(volunteer, today) >= volunteer.solicitations_limit:
             continue  # nobody is flooded: skip to the next candidate
         try:
-            proposals.append(propose(mission, volunteer, by=by, score=candidate.score))
+            proposals.append(
+                propose(mission, volunteer, by=by, source=source, score=candidate.score)
+            )
         except ValidationError:
             continue  # the situation changed since the ranking (e.g. a place was taken)
     return proposals
 
 
+def _solicitations_left(volunteers, today: datetime.date) -> dict[int, int]:
+    """Per volunteer, how many more times they may be solicited this calendar month."""
+    used = dict(
+        Assignment.objects.filter(
+            volunteer__in=volunteers,
+            source__in=SOLICITING_SOURCES,
+            proposed_at__year=today.year,
+            proposed_at__month=today.month,
+        )
+        .values_list("volunteer_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {
+        volunteer.pk: volunteer.solicitations_limit - used.get(volunteer.pk, 0)
+        for volunteer in volunteers
+    }
+
+
 def propose_batch(missions, *, by=None) -> list[Assignment]:
-    """Assigns all `missions` at once (optimal total score) and proposes them."""
+    """Assigns all `missions` at once (optimal total score) and proposes them.
+
+    The monthly solicitation limit is not a constraint of the solver: volunteers who reached
+    it are left out of the plan (a place planned for them would stay empty), and the places
+    planned beyond a volunteer's remaining solicitations go to the next best candidates.
+    """
     today = timezone.localdate()
     missions = list(missions)
     programme_ids = {mission.programme_id for mission in missions}
-    volunteers = VolunteerProfile.objects.filter(
-        enrolments__programme_id__in=programme_ids, enrolments__status="actif"
-    ).distinct()
-    plan = matching.assign_batch(missions, volunteers, today=today)
-    by_id = {mission.pk: mission for mission in missions}
-    profiles = VolunteerProfile.objects.in_bulk(
-        {volunteer_id for ids in plan.values() for volunteer_id in ids}
+    volunteers = list(
+        VolunteerProfile.objects.filter(
+            enrolments__programme_id__in=programme_ids, enrolments__status="actif"
+        ).distinct()
     )
+    left = _solicitations_left(volunteers, today)
+    available = [volunteer for volunteer in volunteers if left[volunteer.pk] > 0]
+    plan = matching.assign_batch(missions, available, today=today)
+    by_id = {mission.pk: mission for mission in missions}
+    profiles = {volunteer.pk: volunteer for volunteer in available}
     proposals = []
+    refused: Counter[int] = Counter()
     for mission_id, volunteer_ids in plan.items():
         for volunteer_id in volunteer_ids:
             try:
@@ -147,7 +184,11 @@ def propose_batch(missions, *, by=None) -> list[Assignment]:
                     )
                 )
             except ValidationError:
-                continue  # e.g. the monthly solicitation limit: the place stays open
+                refused[mission_id] += 1  # e.g. the solicitation limit reached in this batch
+    for mission_id, count in refused.items():
+        proposals += propose_best(
+            by_id[mission_id], by=by, count=count, source=AssignmentSource.BATCH
+        )
     return proposals
 
 

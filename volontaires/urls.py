@@ -10,6 +10,45 @@ app_name = "volontaires"
 
 urlpatterns = [
     path("mon-espace/", volunteer_views.my_space, name="my_space"),
+    # Volunteer side (views/volunteer.py)
+    path("profil/", volunteer_views.profile, name="profile"),
+    path("inscriptions/<int:pk>/pause/", volunteer_views.enrolment_pause, name="enrolment_pause"),
+    path(
+        "inscriptions/<int:pk>/reprise/",
+        volunteer_views.enrolment_resume,
+        name="enrolment_resume",
+    ),
+    path(
+        "inscriptions/<int:pk>/desistement/",
+        volunteer_views.enrolment_withdraw,
+        name="enrolment_withdraw",
+    ),
+    path(
+        "propositions/<int:pk>/accepter/",
+        volunteer_views.proposal_accept,
+        name="proposal_accept",
+    ),
+    path(
+        "propositions/<int:pk>/decliner/",
+        volunteer_views.proposal_decline,
+        name="proposal_decline",
+    ),
+    path(
+        "propositions/<int:pk>/realisee/",
+        volunteer_views.assignment_complete,
+        name="assignment_complete",
+    ),
+    path(
+        "propositions/<int:pk>/garder-le-lien/",
+        volunteer_views.keep_in_touch,
+        name="keep_in_touch",
+    ),
+    path("missions/", volunteer_views.mission_list, name="mission_list"),
+    path("missions/<int:pk>/", volunteer_views.mission_detail, name="mission_detail"),
+    path("missions/<int:pk>/inscription/", volunteer_views.mission_apply, name="mission_apply"),
+    path("calendrier/lien/", volunteer_views.calendar_token, name="calendar_token"),
+    path("calendrier/<str:token>.ics", volunteer_views.calendar_feed, name="calendar_feed"),
+    path("compte/suppression/", volunteer_views.account_delete, name="account_delete"),
     # Agents (views/staff.py): residents' requests, missions, proposals, volunteers
     path("demandes/nouvelle/", staff_views.request_new, name="staff_request_new"),
     path("agents/missions/", staff_views.mission_list, name="staff_missions"),
