@@ -429,6 +429,21 @@ def test_an_agent_verifies_a_volunteer_then_withdraws_it(agent_client, agent, vo
     assert not profile.is_verified and profile.verified_by is None
 
 
+@pytest.mark.django_db
+def test_the_back_office_action_verifies_volunteers(client, volunteer):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    client.post(
+        reverse("admin:volontaires_volunteerprofile_changelist"),
+        {"action": "mark_verified", "_selected_action": [volunteer.volunteer_profile.pk]},
+    )
+
+    profile = volunteer.volunteer_profile
+    profile.refresh_from_db()
+    assert profile.is_verified and profile.verified_by == admin
+
+
 # --- calls for volunteers -----------------------------------------------------------------
 
 
@@ -739,3 +754,45 @@ def test_the_navigation_shows_each_role_its_entries(client, agent, coordinator_a
         assert not any(label in nav for label in hidden), user
     client.logout()
     assert reverse("volontaires:figures") in client.get("/").content.decode()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL row locks (DATABASE_URL)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_never_exceed_a_sessions_capacity():
+    """GIVEN a session with 3 places WHEN 10 volunteers register at the same moment, each in
+    its own connection THEN exactly 3 get a place, the others the French 'complete' message."""
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connections
+
+    from volontaires import training
+
+    programme = ProgrammeFactory()
+    mission_type = MissionTypeFactory()
+    session = a_session(programme, capacity=3)
+    volunteers = [ready_volunteer(programme, mission_type) for _ in range(10)]
+    barrier = threading.Barrier(len(volunteers))
+    outcomes: list[str] = []
+
+    def register(volunteer) -> None:
+        try:
+            barrier.wait()
+            training.register(session, volunteer)
+            outcomes.append("inscrit")
+        except ValidationError as error:
+            outcomes.append(" ".join(error.messages))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=register, args=(v,)) for v in volunteers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("inscrit") == 3
+    assert all("complète" in outcome for outcome in outcomes if outcome != "inscrit")
+    assert session.registrations.count() == 3

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from volontaires.models import (
     Assignment,
@@ -64,6 +65,14 @@ class VolunteerProfileAdmin(admin.ModelAdmin):
     filter_horizontal = ["mission_types", "languages"]
     list_select_related = ["user", "quartier"]
     inlines = [AvailabilitySlotInline, EnrolmentInline]
+    actions = ["mark_verified"]
+
+    @admin.action(description=_("Marquer comme vérifié·es (missions à domicile)"))
+    def mark_verified(self, request, queryset):
+        from volontaires.casework import verify_volunteer
+
+        for volunteer in queryset.filter(is_verified=False):
+            verify_volunteer(volunteer, by=request.user)
 
 
 class EnrolmentStatusChangeInline(admin.TabularInline):
