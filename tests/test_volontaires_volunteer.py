@@ -11,6 +11,7 @@ import datetime
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -630,6 +631,24 @@ def test_applying_to_a_full_call_gives_the_last_place_message(
 
     assert any("la dernière place de cette mission" in m for m in messages_of(response))
     assert not Assignment.objects.filter(mission=food_bank, volunteer=profile).exists()
+
+
+def test_a_call_filled_since_the_list_was_loaded_gives_the_last_place_message(
+    client, profile, food_bank
+):
+    profile.mission_types.add(food_bank.mission_type)
+    for _ in range(3):
+        AssignmentFactory(mission=food_bank, status="acceptee")
+    food_bank.status = MissionStatus.FULL
+    food_bank.save()
+    client.force_login(profile.user)
+
+    response = client.post(reverse("volontaires:mission_apply", args=[food_bank.pk]))
+
+    assert response.status_code == 302
+    assert any("la dernière place de cette mission" in m for m in messages_of(response))
+    with pytest.raises(ValidationError, match="dernière place"):
+        proposals.apply(food_bank, profile)
 
 
 def test_one_cannot_apply_to_a_residents_mission(client, profile, resident_mission):

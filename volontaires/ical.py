@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,7 +118,7 @@ def calendar_assignments(profile: VolunteerProfile) -> QuerySet:
     return (
         Assignment.objects.filter(volunteer=profile, status__in=IN_CALENDAR)
         .select_related("mission__mission_type", "mission__quartier", "mission__programme")
-        .order_by("mission__date", "mission__start_time", "pk")
+        .order_by(F("mission__date").asc(nulls_last=True), "mission__start_time", "pk")
     )
 
 

@@ -256,14 +256,18 @@ def _acceptance_refusals(mission: Mission, volunteer: VolunteerProfile) -> list[
 def apply(mission: Mission, volunteer: VolunteerProfile) -> Assignment:
     """Self-service: a volunteer takes a place on an open association or city call."""
     mission = _locked_mission(mission.pk)
-    if not mission.volunteer_calls or mission.status != MissionStatus.OPEN:
+    # A call filled meanwhile is FULL: its late applicants get the "last place" message.
+    if not mission.volunteer_calls or mission.status not in (
+        MissionStatus.OPEN,
+        MissionStatus.FULL,
+    ):
         raise ValidationError(_("Cette mission n'est pas ouverte aux candidatures."))
     if mission.assignments.filter(volunteer=volunteer).exists():
         raise ValidationError(_("Vous êtes déjà inscrit·e sur cette mission."))
     reasons = matching.eligibility(mission, volunteer, today=timezone.localdate())
     if reasons:
         raise ValidationError(reasons)
-    if places_left(mission) == 0:
+    if mission.status == MissionStatus.FULL or places_left(mission) == 0:
         raise ValidationError(
             _(
                 "Désolé, la dernière place de cette mission vient d'être prise. Merci pour votre "

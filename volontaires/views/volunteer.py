@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -41,12 +42,17 @@ from volontaires.models import (
     EnrolmentStatus,
     EnrolmentStatusChange,
     Mission,
+    MissionStatus,
     VolunteerProfile,
 )
 from volontaires.privacy import contact_for_assignment, resident_details_for
 from volontaires.self_service import OpenCallFilter, open_calls
 
 CALLS_PER_PAGE = 50
+LAST_PLACE_TAKEN = gettext_lazy(
+    "Désolé, la dernière place de cette mission vient d'être prise. Merci pour votre "
+    "disponibilité !"
+)
 
 
 def _own_profile(user) -> VolunteerProfile:
@@ -379,11 +385,25 @@ def mission_detail(request, pk):
     return _render_mission(request, pk)
 
 
+def _call_filled_meanwhile(user, pk: int) -> bool:
+    """A call seen open in the list may be full when the volunteer clicks: it is no longer
+    visible to them, but they get the "last place" message rather than a 404. Calls have no
+    resident; nothing else is told about them."""
+    if Mission.objects.visible_to(user).filter(pk=pk).exists():
+        return False
+    return Mission.objects.filter(
+        pk=pk, volunteer_calls=True, resident__isnull=True, status=MissionStatus.FULL
+    ).exists()
+
+
 @role_required("volunteer")
 @require_POST
 def mission_apply(request, pk):
-    mission = get_visible_or_404(Mission, request.user, pk=pk)
     back = _safe_next(request, reverse("volontaires:mission_list"))
+    if _call_filled_meanwhile(request.user, pk):
+        messages.error(request, LAST_PLACE_TAKEN)
+        return redirect(back)
+    mission = get_visible_or_404(Mission, request.user, pk=pk)
     try:
         proposals.apply(mission, _own_profile(request.user))
     except ValidationError as error:
