@@ -698,6 +698,39 @@ def test_the_open_calls_list_does_not_grow_in_queries(
     assert response.context["page"].paginator.count == count
 
 
+def test_my_space_does_not_grow_in_queries(
+    client, profile, programme, errands, django_assert_max_num_queries
+):
+    def add_missions(number: int) -> None:
+        for index in range(number):
+            mission = MissionFactory(
+                programme=programme,
+                mission_type=errands,
+                resident=ResidentFactory(programme=programme),
+                date=next_weekday(index % 7),
+            )
+            status = ["proposee", "acceptee", "realisee"][index % 3]
+            AssignmentFactory(
+                mission=mission,
+                volunteer=profile,
+                status=status,
+                done_on=mission.date if status == "realisee" else None,
+            )
+
+    client.force_login(profile.user)
+    add_missions(3)
+    url = reverse("volontaires:my_space")
+    client.get(url)
+    with CaptureQueriesContext(connection) as baseline:
+        client.get(url)
+    add_missions(30)
+
+    with django_assert_max_num_queries(len(baseline)):
+        response = client.get(url)
+
+    assert len(response.context["assignments"]["accepted"]) == 11
+
+
 # --- Mission detail, completion, keep in touch ---------------------------------------------
 
 
