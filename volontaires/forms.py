@@ -185,7 +185,7 @@ AvailabilitySlotFormSet = forms.inlineformset_factory(
     AvailabilitySlot,
     form=AvailabilitySlotForm,
     formset=BaseAvailabilitySlotFormSet,
-    extra=2,
+    extra=3,
     can_delete=True,
     max_num=21,
     validate_max=True,
