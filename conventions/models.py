@@ -17,7 +17,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from solidaren.access import AccessQuerySet, coordinated_association_ids, is_agent
+from solidaren.access import (
+    AccessQuerySet,
+    AssociationScopedQuerySet,
+    OwnedQuerySet,
+    coordinated_association_ids,
+)
 from solidaren.identifiers import compact_digits, validate_siret
 
 PERCENT_MESSAGE = _("Un pourcentage est compris entre 0 et 100.")
@@ -115,12 +120,7 @@ class PaymentTerms(models.TextChoices):
     OTHER = "autre", _("Autre")
 
 
-class ConventionQuerySet(AccessQuerySet):
-    def visible_to(self, user) -> models.QuerySet:
-        if is_agent(user):
-            return self.all()
-        return self.filter(association_id__in=coordinated_association_ids(user))
-
+class ConventionQuerySet(AssociationScopedQuerySet):
     def signed(self) -> models.QuerySet:
         return self.filter(status__in=SIGNED_STATUSES)
 
@@ -531,11 +531,8 @@ class ReportStatus(models.TextChoices):
 EDITABLE_REPORT_STATUSES = [ReportStatus.DRAFT, ReportStatus.RETURNED]
 
 
-class YearlyReportQuerySet(AccessQuerySet):
-    def visible_to(self, user) -> models.QuerySet:
-        if is_agent(user):
-            return self.all()
-        return self.filter(convention__association_id__in=coordinated_association_ids(user))
+class YearlyReportQuerySet(AssociationScopedQuerySet):
+    association_id_field = "convention__association_id"
 
     def editable_by(self, user) -> models.QuerySet:
         """Coordinators fill their association's drafts and returned reports."""
@@ -802,13 +799,11 @@ class DocumentKind(models.TextChoices):
     ANNUAL_REPORT = "rapport_reseau", _("Rapport annuel du réseau")
 
 
-class DocumentBatchQuerySet(AccessQuerySet):
-    def visible_to(self, user) -> models.QuerySet:
-        if is_agent(user):
-            return self.all()
-        if user.is_authenticated:
-            return self.filter(created_by=user)
-        return self.none()
+class DocumentBatchQuerySet(OwnedQuerySet):
+    """Who asked for a batch follows it; only agents could change one."""
+
+    owner_field = "created_by"
+    editable_by = AccessQuerySet.editable_by
 
 
 class DocumentBatch(models.Model):
@@ -845,12 +840,9 @@ class DocumentStatus(models.TextChoices):
     FAILED = "echec", _("Échec")
 
 
-class GeneratedDocumentQuerySet(AccessQuerySet):
-    def visible_to(self, user) -> models.QuerySet:
-        """Agents see everything; coordinators their association's conventions and reports."""
-        if is_agent(user):
-            return self.all()
-        return self.filter(association_id__in=coordinated_association_ids(user))
+class GeneratedDocumentQuerySet(AssociationScopedQuerySet):
+    """Agents see everything; coordinators their association's conventions and reports;
+    the network's annual report (no association) is for agents only."""
 
 
 def document_path(instance: GeneratedDocument, filename: str) -> str:

@@ -80,6 +80,35 @@ class AccessQuerySet(models.QuerySet):
         return self.all() if is_agent(user) else self.none()
 
 
+class OwnedQuerySet(AccessQuerySet):
+    """Agents see and change every row; a signed-in user the rows they own (`owner_field`)."""
+
+    owner_field = "user"
+
+    def visible_to(self, user: User | AnonymousUser) -> models.QuerySet:
+        if is_agent(user):
+            return self.all()
+        if user.is_authenticated and user.is_active:
+            return self.filter(**{self.owner_field: user})
+        return self.none()
+
+    def editable_by(self, user: User | AnonymousUser) -> models.QuerySet:
+        return self.visible_to(user)
+
+
+class AssociationScopedQuerySet(AccessQuerySet):
+    """Agents see every row; coordinators the rows of the associations they coordinate."""
+
+    association_id_field = "association_id"
+
+    def visible_to(self, user: User | AnonymousUser) -> models.QuerySet:
+        if is_agent(user):
+            return self.all()
+        return self.filter(
+            **{f"{self.association_id_field}__in": coordinated_association_ids(user)}
+        )
+
+
 def _access_queryset(model_or_queryset: type[models.Model] | models.QuerySet) -> AccessQuerySet:
     queryset = (
         model_or_queryset

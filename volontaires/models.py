@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from solidaren.access import AccessQuerySet, coordinated_association_ids, is_agent
+from solidaren.access import AccessQuerySet, OwnedQuerySet, coordinated_association_ids, is_agent
 from solidaren.geography import COMMUNE_CHOICES, RENNES
 
 
@@ -144,15 +144,8 @@ def validate_choice_list(values: list, choices: type[models.TextChoices], field:
         raise ValidationError({field: _("Valeurs inconnues : %(values)s") % {"values": unknown}})
 
 
-class VolunteerProfileQuerySet(AccessQuerySet):
-    def visible_to(self, user) -> models.QuerySet:
-        if is_agent(user):
-            return self.all()
-        if user.is_authenticated:
-            return self.filter(user=user)
-        return self.none()
-
-    editable_by = visible_to
+class VolunteerProfileQuerySet(OwnedQuerySet):
+    owner_field = "user"
 
 
 class VolunteerProfile(models.Model):
@@ -287,15 +280,8 @@ class EnrolmentStatus(models.TextChoices):
     WITHDRAWN = "desiste", _("Désisté·e")
 
 
-class EnrolmentQuerySet(AccessQuerySet):
-    def visible_to(self, user) -> models.QuerySet:
-        if is_agent(user):
-            return self.all()
-        if user.is_authenticated:
-            return self.filter(volunteer__user=user)
-        return self.none()
-
-    editable_by = visible_to
+class EnrolmentQuerySet(OwnedQuerySet):
+    owner_field = "volunteer__user"
 
     def not_withdrawn(self) -> models.QuerySet:
         return self.exclude(status=EnrolmentStatus.WITHDRAWN)
@@ -640,15 +626,8 @@ class AssignmentSource(models.TextChoices):
     SELF_SERVICE = "candidature", _("Candidature du volontaire")
 
 
-class AssignmentQuerySet(AccessQuerySet):
-    def visible_to(self, user) -> models.QuerySet:
-        if is_agent(user):
-            return self.all()
-        if user.is_authenticated:
-            return self.filter(volunteer__user=user)
-        return self.none()
-
-    editable_by = visible_to
+class AssignmentQuerySet(OwnedQuerySet):
+    owner_field = "volunteer__user"
 
 
 class Assignment(models.Model):
