@@ -16,7 +16,6 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -41,6 +40,7 @@ from conventions.models import (
     ReportStatus,
     YearlyReport,
 )
+from conventions.reports import budget_sides
 from conventions.totals import yearly_table
 
 logger = logging.getLogger(__name__)
@@ -184,24 +184,11 @@ def report_context(report: YearlyReport) -> dict:
         .prefetch_related("budget_lines", "actions__objective", "attachments")
         .get(pk=report.pk)
     )
-    lines = list(report.budget_lines.all())
-    charges = [line for line in lines if line.side == "charge"]
-    income = [line for line in lines if line.side == "produit"]
-
-    def totals(side_lines):
-        planned = sum((line.planned for line in side_lines), start=Decimal("0"))
-        actual = sum((line.actual for line in side_lines), start=Decimal("0"))
-        percent = ((actual - planned) * 100 / planned).quantize(Decimal("0.1")) if planned else None
-        return {"planned": planned, "actual": actual, "gap": actual - planned, "percent": percent}
-
     return {
         "report": report,
         "convention": report.convention,
         "association": report.convention.association,
-        "sides": [
-            (_("Charges"), charges, totals(charges)),
-            (_("Produits"), income, totals(income)),
-        ],
+        "sides": budget_sides(list(report.budget_lines.all())),
         "actions": list(report.actions.all()),
         "attachments": list(report.attachments.all()),
     }

@@ -670,6 +670,13 @@ class YearlyReport(models.Model):
         return (self.volunteer_hours * self.volunteer_hour_value).quantize(Decimal("0.01"))
 
 
+def gap_percent(planned: Decimal, actual: Decimal) -> Decimal | None:
+    """The gap between actual and planned, in % of planned (None when nothing was planned)."""
+    if not planned:
+        return None
+    return ((actual - planned) * 100 / planned).quantize(Decimal("0.1"))
+
+
 class BudgetLine(models.Model):
     """One line of the planned-vs-actual table of the report (charges or income)."""
 
@@ -702,9 +709,7 @@ class BudgetLine(models.Model):
 
     @property
     def gap_percent(self) -> Decimal | None:
-        if not self.planned:
-            return None
-        return (self.gap * 100 / self.planned).quantize(Decimal("0.1"))
+        return gap_percent(self.planned, self.actual)
 
 
 class ReportAction(models.Model):

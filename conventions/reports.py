@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from conventions.models import EDITABLE_REPORT_STATUSES, ReportAction, ReportStatus, YearlyReport
+from conventions.models import (
+    EDITABLE_REPORT_STATUSES,
+    BudgetLine,
+    ReportAction,
+    ReportStatus,
+    YearlyReport,
+    gap_percent,
+)
+
+
+@dataclass(frozen=True)
+class BudgetSide:
+    """One side (charges or income) of the planned-vs-actual table, with its totals."""
+
+    label: str
+    lines: list[BudgetLine]
+
+    @property
+    def planned(self) -> Decimal:
+        return sum((line.planned for line in self.lines), Decimal("0"))
+
+    @property
+    def actual(self) -> Decimal:
+        return sum((line.actual for line in self.lines), Decimal("0"))
+
+    @property
+    def gap(self) -> Decimal:
+        return self.actual - self.planned
+
+    @property
+    def gap_percent(self) -> Decimal | None:
+        return gap_percent(self.planned, self.actual)
+
+
+def budget_sides(lines: list[BudgetLine]) -> list[BudgetSide]:
+    return [
+        BudgetSide(label, [line for line in lines if line.side == side])
+        for side, label in BudgetLine.Side.choices
+    ]
 
 
 def ensure_objective_actions(report: YearlyReport) -> None:

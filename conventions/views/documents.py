@@ -4,10 +4,8 @@ Generation runs in Celery tasks (conventions/tasks.py); downloads go through thi
 permission-checked view, never through a public media URL.
 """
 
-from pathlib import PurePath
-
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +20,7 @@ from conventions.models import (
     YearlyReport,
 )
 from solidaren.access import get_visible_or_404, role_required
+from solidaren.downloads import private_file_response
 
 
 @require_POST
@@ -112,13 +111,6 @@ def document_download(request, pk):
     document = get_visible_or_404(GeneratedDocument, request.user, pk=pk)
     if document.status != DocumentStatus.DONE or not document.file:
         raise Http404(_("Ce document n'est pas encore prêt."))
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("Le fichier de ce document est introuvable.")) from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=PurePath(document.file.name).name,
-        content_type="application/pdf",
+    return private_file_response(
+        document.file, missing_message=_("Le fichier de ce document est introuvable.")
     )

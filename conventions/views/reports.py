@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
-from pathlib import PurePath
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,13 +22,13 @@ from conventions import documents
 from conventions.filters import YearlyReportFilter
 from conventions.forms import ReportAttachmentForm, ReportEditForms, ReviewForm
 from conventions.models import (
-    BudgetLine,
     Convention,
     ReportAttachment,
     ReportStatus,
     YearlyReport,
 )
 from conventions.reports import (
+    budget_sides,
     ensure_objective_actions,
     return_report,
     submit_report,
@@ -45,6 +42,7 @@ from solidaren.access import (
     is_agent,
     role_required,
 )
+from solidaren.downloads import private_file_response
 
 
 def _not_editable_message() -> str:
@@ -92,39 +90,6 @@ def startable_reports(user, today: datetime.date) -> list[StartableReport]:
             if year <= today.year and year not in existing
         ]
     return sorted(startable, key=lambda item: (-item.year, item.convention.association.name))
-
-
-@dataclass(frozen=True)
-class BudgetSide:
-    """One side (charges or income) of the planned-vs-actual table, with its totals."""
-
-    label: str
-    lines: list[BudgetLine]
-
-    @property
-    def planned(self) -> Decimal:
-        return sum((line.planned for line in self.lines), Decimal("0"))
-
-    @property
-    def actual(self) -> Decimal:
-        return sum((line.actual for line in self.lines), Decimal("0"))
-
-    @property
-    def gap(self) -> Decimal:
-        return self.actual - self.planned
-
-    @property
-    def gap_percent(self) -> Decimal | None:
-        if not self.planned:
-            return None
-        return (self.gap * 100 / self.planned).quantize(Decimal("0.1"))
-
-
-def budget_sides(lines: list[BudgetLine]) -> list[BudgetSide]:
-    return [
-        BudgetSide(label, [line for line in lines if line.side == side])
-        for side, label in BudgetLine.Side.choices
-    ]
 
 
 def _reports():
@@ -326,13 +291,6 @@ def report_attachment(request, pk, attachment_pk):
     """The file, only for those who may see the report: media files are never public."""
     report = get_visible_or_404(YearlyReport, request.user, pk=pk)
     attachment = get_object_or_404(report.attachments, pk=attachment_pk)
-    try:
-        handle = attachment.file.open("rb")
-    except OSError:
-        raise Http404(_("Le fichier de cette pièce jointe est introuvable.")) from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=PurePath(attachment.file.name).name,
-        content_type="application/pdf",
+    return private_file_response(
+        attachment.file, missing_message=_("Le fichier de cette pièce jointe est introuvable.")
     )
