@@ -26,7 +26,6 @@ from volontaires.models import (
     Urgency,
     VolunteerProfile,
 )
-from volontaires.proposals import SOLICITING_SOURCES
 
 
 def current_programme(today: datetime.date | None = None) -> Programme | None:
@@ -113,23 +112,6 @@ def missions_needing_volunteers(
         held__lt=F("places"),
     )
     return missions.filter(programme=programme) if programme is not None else missions
-
-
-def solicitations_by_volunteer(volunteer_ids, *, today: datetime.date) -> dict[int, int]:
-    """Per volunteer, the proposals made by staff or the batch this calendar month (the figure
-    the monthly limit of `proposals.propose` is checked against)."""
-    rows = (
-        Assignment.objects.filter(
-            volunteer_id__in=list(volunteer_ids),
-            source__in=SOLICITING_SOURCES,
-            proposed_at__year=today.year,
-            proposed_at__month=today.month,
-        )
-        .values("volunteer_id")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    return {row["volunteer_id"]: row["count"] for row in rows}
 
 
 def programme_workload(programme: Programme, *, today: datetime.date) -> dict[str, int]:

@@ -54,12 +54,7 @@ def places_left(mission: Mission) -> int:
 
 def solicitations_this_month(volunteer: VolunteerProfile, today: datetime.date) -> int:
     """Proposals made to the volunteer by staff or by the batch this calendar month."""
-    return Assignment.objects.filter(
-        volunteer=volunteer,
-        source__in=SOLICITING_SOURCES,
-        proposed_at__year=today.year,
-        proposed_at__month=today.month,
-    ).count()
+    return solicitations_by_volunteer([volunteer.pk], today=today).get(volunteer.pk, 0)
 
 
 def _notify(task_name: str, assignment_id: int) -> None:
@@ -131,19 +126,26 @@ def propose_best(
     return proposals
 
 
-def _solicitations_left(volunteers, today: datetime.date) -> dict[int, int]:
-    """Per volunteer, how many more times they may be solicited this calendar month."""
-    used = dict(
+def solicitations_by_volunteer(volunteer_ids, *, today: datetime.date) -> dict[int, int]:
+    """Per volunteer, the proposals made by staff or the batch this calendar month (the figure
+    the monthly limit is checked against)."""
+    rows = (
         Assignment.objects.filter(
-            volunteer__in=volunteers,
+            volunteer_id__in=list(volunteer_ids),
             source__in=SOLICITING_SOURCES,
             proposed_at__year=today.year,
             proposed_at__month=today.month,
         )
-        .values_list("volunteer_id")
+        .values("volunteer_id")
         .annotate(count=Count("pk"))
         .order_by()
     )
+    return {row["volunteer_id"]: row["count"] for row in rows}
+
+
+def _solicitations_left(volunteers, today: datetime.date) -> dict[int, int]:
+    """Per volunteer, how many more times they may be solicited this calendar month."""
+    used = solicitations_by_volunteer([volunteer.pk for volunteer in volunteers], today=today)
     return {
         volunteer.pk: volunteer.solicitations_limit - used.get(volunteer.pk, 0)
         for volunteer in volunteers

@@ -158,7 +158,7 @@ def mission_detail(request, pk):
     )
     open_places = mission.status == MissionStatus.OPEN and proposals.places_left(mission) > 0
     candidates = matching.rank_candidates(mission, today=today) if open_places else []
-    solicited = casework.solicitations_by_volunteer(
+    solicited = proposals.solicitations_by_volunteer(
         [candidate.volunteer_id for candidate in candidates], today=today
     )
     completion_forms = {
@@ -285,7 +285,7 @@ def volunteer_detail(request, pk):
         {
             "volunteer": volunteer,
             "assignments": assignments,
-            "solicited": casework.solicitations_by_volunteer(
+            "solicited": proposals.solicitations_by_volunteer(
                 [volunteer.pk], today=timezone.localdate()
             ).get(volunteer.pk, 0),
         },
