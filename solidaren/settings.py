@@ -270,6 +270,9 @@ VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH = envint("VOLUNTEER_MAX_SOLICITATIONS_PER_
 # An unanswered proposal expires after this many hours, and the next candidate is asked.
 VOLUNTEER_PROPOSAL_HOURS = envint("VOLUNTEER_PROPOSAL_HOURS", 48)
 
+# Change history (django-simple-history) is an audit trail: shown, never reverted from.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Security: strict by default in production (DEBUG=0); each setting can be relaxed explicitly.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)

@@ -93,6 +93,9 @@ def test_changes_to_amounts_keep_their_history(staff_client):
     assert history[-1].history_user.email == AGENT_EMAIL
     page = staff_client.get(reverse("admin:conventions_commitment_history", args=[commitment.pk]))
     assert page.status_code == 200
+    content = page.content.decode()
+    assert AGENT_EMAIL in content or "Camille Le Goff" in content  # who
+    assert str(commitment.amount) in content and "99999.00" in content  # before and after
 
 
 def test_amounts_of_a_closed_year_are_refused_in_the_back_office(staff_client):
