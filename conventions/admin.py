@@ -110,6 +110,22 @@ class FunderResource(resources.ModelResource):
         fields = ["name", "short_name", "kind", "siret", "address", "representative"]
 
 
+def regenerate_stale_convention_document(request, convention_id: int) -> None:
+    """After a change, a PDF made from the old data is regenerated (it is now stale)."""
+    document, stale = documents.existing_document(f"convention:{convention_id}")
+    if stale:
+        documents.queue([document])
+        messages.info(request, gettext("Le PDF de la convention va être produit à nouveau."))
+
+
+class ConventionAmountAdmin(SimpleHistoryAdmin):
+    """Amounts edited outside the convention form also refresh the convention's PDF."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        regenerate_stale_convention_document(request, obj.convention_id)
+
+
 # --- list filters -----------------------------------------------------------------------------
 
 
@@ -294,12 +310,8 @@ class ConventionAdmin(ExportMixin, SimpleHistoryAdmin):
         return redirect(batch)
 
     def save_related(self, request, form, formsets, change):
-        """After a change, a PDF made from the old data is regenerated (it is now stale)."""
         super().save_related(request, form, formsets, change)
-        document, stale = documents.existing_document(f"convention:{form.instance.pk}")
-        if stale:
-            documents.queue([document])
-            messages.info(request, gettext("Le PDF de la convention va être produit à nouveau."))
+        regenerate_stale_convention_document(request, form.instance.pk)
 
     @admin.display(description=_("parties"))
     def kind(self, convention):
@@ -320,7 +332,7 @@ class ConventionAdmin(ExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ExportMixin, SimpleHistoryAdmin):
+class CommitmentAdmin(ExportMixin, ConventionAmountAdmin):
     resource_classes = [CommitmentResource]
     list_display = ["convention", "funder", "year", "kind", "amount"]
     list_filter = ["year", "funder", "kind", "convention__status"]
@@ -330,7 +342,7 @@ class CommitmentAdmin(ExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(SimpleHistoryAdmin):
+class PaymentAdmin(ConventionAmountAdmin):
     list_display = [
         "convention",
         "funder",
@@ -356,7 +368,7 @@ class PaymentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(InKindSupport)
-class InKindSupportAdmin(SimpleHistoryAdmin):
+class InKindSupportAdmin(ConventionAmountAdmin):
     list_display = ["convention", "funder", "kind", "premises", "yearly_value"]
     list_filter = ["kind", "funder"]
     search_fields = ["convention__reference", "convention__association__name", "description"]

@@ -349,3 +349,30 @@ def test_generate_documents_command_writes_the_demo_conventions():
     for line in convention_files:
         path = line.split(" (")[0]
         assert Path(path).exists() and Path(path).read_bytes().startswith(b"%PDF-")
+
+
+def test_changing_an_amount_in_the_back_office_regenerates_the_stale_pdf(
+    client, convention, ville, agent, django_capture_on_commit_callbacks
+):
+    document = documents.generate(documents.convention_document(convention).pk)
+    agent.is_superuser = True
+    agent.save()
+    client.force_login(agent)
+    commitment = convention.commitments.get(funder=ville, year=2026)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:conventions_commitment_change", args=[commitment.pk]),
+            {
+                "convention": convention.pk,
+                "funder": ville.pk,
+                "year": 2026,
+                "kind": "fonctionnement",
+                "amount": "15000.00",
+            },
+        )
+
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.attempts == 2 and not documents.is_stale(document)
+    assert "15 000,00 €" in pdf_text(document.file.path)
