@@ -104,75 +104,76 @@ def overlap_message(convention: Convention, funder_ids: set[int]) -> str | None:
     }
 
 
-def check_convention(convention: Convention) -> None:
-    errors: dict[str, list[str]] = defaultdict(list)
+def _period_error(convention: Convention) -> str | None:
     start, end = convention.start_date, convention.end_date
-    if start and end:
-        if end <= start:
-            errors["end_date"].append(_("La date de fin doit être postérieure à la date de début."))
-        elif end > latest_end_date(start):
-            errors["end_date"].append(
-                _(
-                    "Une convention pluriannuelle dure au plus 4 ans : elle doit se terminer "
-                    "au plus tard le %(date)s."
-                )
-                % {"date": date_format(latest_end_date(start), "SHORT_DATE_FORMAT")}
-            )
-        elif convention.pk:
-            outside = convention.commitments.exclude(year__gte=start.year, year__lte=end.year)
-            outside_years = sorted(set(outside.values_list("year", flat=True)))
-            if outside_years:
-                errors["end_date"].append(
-                    _(
-                        "Des engagements existent pour %(years)s, hors de la nouvelle période : "
-                        "supprimez-les ou gardez des dates qui les couvrent."
-                    )
-                    % {"years": ", ".join(str(year) for year in outside_years)}
-                )
+    if not (start and end):
+        return None
+    if end <= start:
+        return _("La date de fin doit être postérieure à la date de début.")
+    if end > latest_end_date(start):
+        return _(
+            "Une convention pluriannuelle dure au plus 4 ans : elle doit se terminer au plus "
+            "tard le %(date)s."
+        ) % {"date": date_format(latest_end_date(start), "SHORT_DATE_FORMAT")}
+    if convention.pk:
+        outside = convention.commitments.exclude(year__gte=start.year, year__lte=end.year)
+        outside_years = sorted(set(outside.values_list("year", flat=True)))
+        if outside_years:
+            return _(
+                "Des engagements existent pour %(years)s, hors de la nouvelle période : "
+                "supprimez-les ou gardez des dates qui les couvrent."
+            ) % {"years": ", ".join(str(year) for year in outside_years)}
+    return None
 
-    needs_attestation = convention.status != ConventionStatus.DRAFT and (
-        start is None or start >= REPUBLICAN_CONTRACT_SINCE
-    )
+
+def _signature_errors(convention: Convention) -> dict[str, str]:
+    """What must be known before a convention leaves the draft stage."""
+    if convention.status == ConventionStatus.DRAFT:
+        return {}
+    errors = {}
+    start = convention.start_date
+    needs_attestation = start is None or start >= REPUBLICAN_CONTRACT_SINCE
     if needs_attestation and not convention.republican_contract_attested_on:
-        errors["republican_contract_attested_on"].append(
-            _(
-                "Indiquez la date d'attestation du contrat d'engagement républicain : elle est "
-                "obligatoire avant la signature des conventions depuis 2022."
-            )
+        errors["republican_contract_attested_on"] = _(
+            "Indiquez la date d'attestation du contrat d'engagement républicain : elle est "
+            "obligatoire avant la signature des conventions depuis 2022."
         )
-
-    if (
-        convention.status != ConventionStatus.DRAFT
-        and convention.association_id
-        and not convention.association.siret
-    ):
-        errors["association"].append(
-            _(
-                "Renseignez d'abord le SIRET de l'association : il est obligatoire pour signer "
-                "une convention et publier la subvention en données ouvertes."
-            )
+    if convention.association_id and not convention.association.siret:
+        errors["association"] = _(
+            "Renseignez d'abord le SIRET de l'association : il est obligatoire pour signer une "
+            "convention et publier la subvention en données ouvertes."
         )
+    return errors
 
+
+def _renewal_error(convention: Convention) -> str | None:
     previous = convention.renews
-    if previous is not None:
-        if previous.pk == convention.pk:
-            errors["renews"].append(_("Une convention ne peut pas se renouveler elle-même."))
-        elif previous.association_id != convention.association_id:
-            errors["renews"].append(
-                _("La convention renouvelée doit concerner la même association.")
-            )
-        elif start and previous.end_date >= start:
-            errors["renews"].append(
-                _("La convention renouvelée doit se terminer avant le début de celle-ci.")
-            )
+    if previous is None:
+        return None
+    if previous.pk == convention.pk:
+        return _("Une convention ne peut pas se renouveler elle-même.")
+    if previous.association_id != convention.association_id:
+        return _("La convention renouvelée doit concerner la même association.")
+    if convention.start_date and previous.end_date >= convention.start_date:
+        return _("La convention renouvelée doit se terminer avant le début de celle-ci.")
+    return None
 
-    if start and end and not errors.get("end_date"):
-        message = overlap_message(convention, convention.signatory_funder_ids())
-        if message:
-            errors["status"].append(message)
 
+def check_convention(convention: Convention) -> None:
+    errors: dict[str, str] = {}
+    period_error = _period_error(convention)
+    if period_error:
+        errors["end_date"] = period_error
+    errors.update(_signature_errors(convention))
+    renewal_error = _renewal_error(convention)
+    if renewal_error:
+        errors["renews"] = renewal_error
+    if convention.start_date and convention.end_date and not period_error:
+        overlap = overlap_message(convention, convention.signatory_funder_ids())
+        if overlap:
+            errors["status"] = overlap
     if errors:
-        raise ValidationError(dict(errors))
+        raise ValidationError(errors)
 
 
 def check_party(party: ConventionParty) -> None:
