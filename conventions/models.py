@@ -531,6 +531,11 @@ class ReportStatus(models.TextChoices):
 EDITABLE_REPORT_STATUSES = [ReportStatus.DRAFT, ReportStatus.RETURNED]
 
 
+def report_due_date(year: int) -> datetime.date:
+    """A yearly report is due six months after the year ends: 30 June of the following year."""
+    return datetime.date(year + 1, 6, 30)
+
+
 class YearlyReportQuerySet(AssociationScopedQuerySet):
     association_id_field = "convention__association_id"
 
@@ -542,9 +547,9 @@ class YearlyReportQuerySet(AssociationScopedQuerySet):
         )
 
     def overdue(self, today: datetime.date) -> models.QuerySet:
-        """Not submitted although 30 June of the following year has passed."""
+        """Not submitted although their due date (30 June of the following year) has passed."""
         last_year_due = (
-            today.year - 1 if today > datetime.date(today.year, 6, 30) else today.year - 2
+            today.year - 1 if report_due_date(today.year - 1) < today else today.year - 2
         )
         return self.filter(status__in=EDITABLE_REPORT_STATUSES, year__lte=last_year_due)
 
@@ -654,8 +659,7 @@ class YearlyReport(models.Model):
 
     @property
     def due_date(self) -> datetime.date:
-        """Six months after the end of the year: 30 June of the following year."""
-        return datetime.date(self.year + 1, 6, 30)
+        return report_due_date(self.year)
 
     def is_overdue(self, today: datetime.date) -> bool:
         return self.status in EDITABLE_REPORT_STATUSES and today > self.due_date

@@ -40,6 +40,7 @@ from conventions.models import (
     Subsidy,
     SubsidyNature,
     YearlyReport,
+    report_due_date,
 )
 
 MAX_CONVENTION_YEARS = 4
@@ -445,10 +446,6 @@ def certified_accounts_message(association, year: int, money: Decimal) -> str:
 
 
 # --- deadlines --------------------------------------------------------------------------------
-
-
-def report_due_date(year: int) -> datetime.date:
-    return datetime.date(year + 1, 6, 30)
 
 
 @dataclass(frozen=True)
