@@ -3,11 +3,12 @@
 django-axes records each failure (`AccessAttempt` rows: survive restarts, need no Redis) and
 refuses a locked login before any password is checked. Its stock database handler applies one
 limit to every key and forgets the failures as soon as a lock ends, so it cannot make a delay
-grow; `LoginFailureHandler` keeps the failures for a day and locks each key (the address typed,
-the client's IP) with its own allowance:
+grow; `LoginFailureHandler` keeps the failures past a lock and locks each key (the address
+typed, the client's IP) with its own allowance:
 
-- an account is locked after `LOGIN_FAILURES_PER_ACCOUNT` failures, an IP after
-  `LOGIN_FAILURES_PER_IP` (many accounts tried from one address);
+- an account is locked after `LOGIN_FAILURES_PER_ACCOUNT` failures within
+  `LOGIN_ACCOUNT_FAILURES_KEPT_HOURS`, an IP after `LOGIN_FAILURES_PER_IP` within
+  `LOGIN_IP_FAILURES_KEPT_MINUTES` (many accounts tried from one address);
 - the lock lasts `LOGIN_LOCKOUT_MINUTES` from the last failure, doubled for each failure after
   a lock ended, at most `LOGIN_LOCKOUT_MAX_MINUTES`;
 - attempts during a lock are refused, the right password included, but not counted (so an
@@ -31,7 +32,7 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -88,22 +89,48 @@ class Lock:
     until: datetime
 
 
+@dataclass(frozen=True)
+class Key:
+    """What failures are counted by (the address typed, or the client's IP), how many are
+    allowed, and for how long after a failure it still counts."""
+
+    lookup: dict
+    allowance: int
+    kept: timedelta
+
+
+def failures_kept_longest() -> timedelta:
+    return max(
+        timedelta(hours=settings.LOGIN_ACCOUNT_FAILURES_KEPT_HOURS),
+        timedelta(minutes=settings.LOGIN_IP_FAILURES_KEPT_MINUTES),
+    )
+
+
 class LoginFailureHandler(AxesDatabaseHandler):
     """axes' database handler with one allowance per key and failures kept past a lock."""
 
-    def _keys(self, request: HttpRequest, credentials: dict | None) -> list[tuple[dict, int]]:
-        """The (filter, allowance) of each key of this attempt."""
+    def _keys(self, request: HttpRequest, credentials: dict | None) -> list[Key]:
         keys = []
         username = get_client_username(request, credentials)
         if username:
-            keys.append(({"username": username}, settings.LOGIN_FAILURES_PER_ACCOUNT))
+            keys.append(
+                Key(
+                    lookup={"username": username},
+                    allowance=settings.LOGIN_FAILURES_PER_ACCOUNT,
+                    kept=timedelta(hours=settings.LOGIN_ACCOUNT_FAILURES_KEPT_HOURS),
+                )
+            )
         if request.axes_ip_address:
-            keys.append(({"ip_address": request.axes_ip_address}, settings.LOGIN_FAILURES_PER_IP))
+            # Kept for a shorter time: colleagues' typos behind one office address must not
+            # add up over a whole day, while a spraying attacker is still held to ~20 an hour.
+            keys.append(
+                Key(
+                    lookup={"ip_address": request.axes_ip_address},
+                    allowance=settings.LOGIN_FAILURES_PER_IP,
+                    kept=timedelta(minutes=settings.LOGIN_IP_FAILURES_KEPT_MINUTES),
+                )
+            )
         return keys
-
-    def _remembered(self, request: HttpRequest) -> QuerySet[AccessAttempt]:
-        horizon = timedelta(hours=settings.LOGIN_FAILURES_FORGOTTEN_AFTER_HOURS)
-        return AccessAttempt.objects.filter(attempt_time__gt=self._now(request) - horizon)
 
     @staticmethod
     def _now(request: HttpRequest | None) -> datetime:
@@ -113,14 +140,13 @@ class LoginFailureHandler(AxesDatabaseHandler):
         self, request: HttpRequest, credentials: dict | None
     ) -> list[tuple[int, int, datetime | None]]:
         """(failures, allowance, last failure) for each key of this attempt."""
+        now = self._now(request)
         counts = []
-        for key, allowance in self._keys(request, credentials):
-            totals = (
-                self._remembered(request)
-                .filter(**key)
-                .aggregate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
-            )
-            counts.append((totals["failures"] or 0, allowance, totals["last"]))
+        for key in self._keys(request, credentials):
+            totals = AccessAttempt.objects.filter(
+                attempt_time__gt=now - key.kept, **key.lookup
+            ).aggregate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+            counts.append((totals["failures"] or 0, key.allowance, totals["last"]))
         return counts
 
     def locks(self, request: HttpRequest, credentials: dict | None = None) -> list[Lock]:
@@ -155,11 +181,10 @@ class LoginFailureHandler(AxesDatabaseHandler):
     def clean_expired_user_attempts(
         self, request: HttpRequest | None = None, credentials: dict | None = None
     ) -> int:
-        """Forget failures older than the memory, not those of an ended lock (the delay of
+        """Forget the failures no key counts any more, not those of an ended lock (the delay of
         the next lock grows from them)."""
-        horizon = timedelta(hours=settings.LOGIN_FAILURES_FORGOTTEN_AFTER_HOURS)
         count, _ = AccessAttempt.objects.filter(
-            attempt_time__lte=self._now(request) - horizon
+            attempt_time__lte=self._now(request) - failures_kept_longest()
         ).delete()
         return count
 

@@ -200,17 +200,18 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 
 # Failed logins (django-axes, database handler: survives restarts, needs no Redis). An account
-# is locked after LOGIN_FAILURES_PER_ACCOUNT failures, an IP after LOGIN_FAILURES_PER_IP (one
-# office may share an address); the lock lasts LOGIN_LOCKOUT_MINUTES, doubled for each further
-# failure after it ends, at most LOGIN_LOCKOUT_MAX_MINUTES. Attempts during a lock are refused
-# without being counted, so that an attacker cannot prolong it. Failures are forgotten
-# LOGIN_FAILURES_FORGOTTEN_AFTER_HOURS after the last one, on a successful login (the account's
-# own) and on a password reset.
+# is locked after LOGIN_FAILURES_PER_ACCOUNT failures within LOGIN_ACCOUNT_FAILURES_KEPT_HOURS,
+# an IP after LOGIN_FAILURES_PER_IP within LOGIN_IP_FAILURES_KEPT_MINUTES (one office may share
+# an address); the lock lasts LOGIN_LOCKOUT_MINUTES from the last failure, doubled for each
+# further failure after it ends, at most LOGIN_LOCKOUT_MAX_MINUTES. Attempts during a lock are
+# refused without being counted, so that an attacker cannot prolong it. A successful login
+# forgets the account's own failures, a password reset all those typed for its addresses.
 LOGIN_FAILURES_PER_ACCOUNT = envint("LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_IP = envint("LOGIN_FAILURES_PER_IP", 20)
+LOGIN_ACCOUNT_FAILURES_KEPT_HOURS = envint("LOGIN_ACCOUNT_FAILURES_KEPT_HOURS", 24)
+LOGIN_IP_FAILURES_KEPT_MINUTES = envint("LOGIN_IP_FAILURES_KEPT_MINUTES", 60)
 LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 5)
 LOGIN_LOCKOUT_MAX_MINUTES = envint("LOGIN_LOCKOUT_MAX_MINUTES", 60)
-LOGIN_FAILURES_FORGOTTEN_AFTER_HOURS = envint("LOGIN_FAILURES_FORGOTTEN_AFTER_HOURS", 24)
 AXES_HANDLER = "solidaren.login_protection.LoginFailureHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT

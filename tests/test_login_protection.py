@@ -181,6 +181,29 @@ def test_failures_are_counted_per_ip_across_many_accounts(client, owner, frozen)
     assert from_the_owner.status_code == 302
 
 
+def test_an_accounts_failures_count_for_a_day_an_ips_for_an_hour(client, owner, frozen):
+    fail(client, owner.email, 4, ip=OWNER_IP)
+    for number in range(19):
+        fail(client, f"personne-{number}@exemple.fr", 1, ip=ATTACKER_IP)
+
+    frozen.shift(dt.timedelta(hours=1, minutes=1))
+    twentieth_from_the_ip = fail(client, "encore-une@exemple.fr", 1, ip=ATTACKER_IP)
+    frozen.shift(dt.timedelta(hours=22))
+    fifth_for_the_account = fail(client, owner.email, 1, ip=OWNER_IP)
+
+    assert twentieth_from_the_ip == [200]
+    assert fifth_for_the_account == [429]
+
+
+def test_an_accounts_failures_are_forgotten_after_a_day(client, owner, frozen):
+    fail(client, owner.email, 4)
+
+    frozen.shift(dt.timedelta(hours=24, seconds=1))
+
+    assert fail(client, owner.email, 1) == [200]
+    assert AccessAttempt.objects.get(username=owner.email).failures_since_start == 1
+
+
 def test_a_shared_office_address_is_not_locked_by_a_few_typos_of_colleagues(client, owner, frozen):
     """Ten colleagues behind one address each mistype once within a minute: the eleventh gets
     in (allauth's cache counter refused a 11th login from one IP within a minute)."""
