@@ -218,6 +218,34 @@ def test_a_shared_office_address_is_not_locked_by_a_few_typos_of_colleagues(clie
     assert is_logged_in(client)
 
 
+def test_behind_a_trusted_proxy_each_client_is_counted_by_its_forwarded_address(
+    client, owner, frozen, settings
+):
+    """With TRUSTED_PROXY_COUNT=1 every request comes from the proxy's address: the per-IP
+    count follows X-Forwarded-For, or one attacker would lock everybody out."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+    for number in range(20):
+        client.post(
+            reverse("account_login"),
+            {"login": f"personne-{number}@exemple.fr", "password": "pas-le-bon"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=ATTACKER_IP,
+        )
+
+    def through_the_proxy(client_ip):
+        return client.post(
+            reverse("account_login"),
+            {"login": owner.email, "password": PASSWORD},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=client_ip,
+        )
+
+    assert through_the_proxy(ATTACKER_IP).status_code == 429
+    assert through_the_proxy(OWNER_IP).status_code == 302
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {ATTACKER_IP}
+
+
 def test_a_successful_login_forgets_the_accounts_failures_but_not_the_ips(client, owner, frozen):
     """An attacker cannot clear the count against their address by logging into their own
     account between guesses."""
