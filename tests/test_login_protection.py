@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
 
-from solidaren.login_protection import lockout_delay
+from solidaren.login_protection import cooloff_time, lockout_delay
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +133,22 @@ def test_each_failure_after_a_lock_doubles_the_delay(client, owner, frozen):
     assert sixth == [429]
     assert before_ten_minutes.status_code == 429
     assert after_ten_minutes.status_code == 302
+
+
+def test_axes_cooloff_time_is_the_delay_of_the_current_lock(client, owner, frozen):
+    def cooloff_for(address):
+        request = RequestFactory().post(
+            "/comptes/login/", {"login": address}, REMOTE_ADDR=ATTACKER_IP
+        )
+        return cooloff_time(request)
+
+    fail(client, owner.email, 5)
+    frozen.shift(dt.timedelta(minutes=5, seconds=1))
+    nothing_locked = cooloff_for(owner.email)
+    fail(client, owner.email, 1)
+
+    assert nothing_locked == dt.timedelta(minutes=5)  # the first delay
+    assert cooloff_for(owner.email) == dt.timedelta(minutes=10)
 
 
 def test_the_password_reset_email_lets_the_owner_in_at_once_during_a_lock(client, owner, frozen):
