@@ -42,6 +42,8 @@ def navigation_items(user) -> list[NavItem]:
         items.append(NavItem(_("Parcours citoyen"), reverse("volontaires:training")))
     if roles.agent:
         items.append(NavItem(_("Back-office"), reverse("admin:index")))
+        # TOTP: optional for agents, required for superusers (solidaren.two_factor).
+        items.append(NavItem(_("Double authentification"), reverse("mfa_index")))
     if not user.is_authenticated:
         items.append(NavItem(_("Devenir volontaire"), reverse("account_signup")))
     return items

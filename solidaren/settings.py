@@ -143,9 +143,22 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Accounts and login protection -----------------------------------------------------------
+# Every login form is allauth's (the back-office login redirects to it, see urls.py), so one
+# policy applies everywhere: failed logins counted in the database by django-axes, per account
+# and per IP, with a delay that grows with each failure; optional TOTP for staff, required for
+# superusers (solidaren/login_protection.py, solidaren/accounts.py, solidaren/two_factor.py).
+INSTALLED_APPS += ["allauth.mfa", "axes"]
+MIDDLEWARE += [
+    "solidaren.two_factor.SuperuserTOTPRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked login into the lockout page
+]
 AUTH_USER_MODEL = "solidaren.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Refuses a locked account or IP before any password is checked.
+    "solidaren.login_protection.LoginProtectionBackend",
+    # E-mail + password, and the permissions (it derives from Django's ModelBackend). Django's
+    # own ModelBackend is left out: it would hash every wrong password a second time.
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -159,20 +172,63 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 # django-allauth: the e-mail address is the login and must be verified before the first login.
+ACCOUNT_ADAPTER = "solidaren.accounts.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "solidaren.accounts.SignupForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True  # allauth's default, relied upon: same answer for any address
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# The reset link proves the ownership of the address: it clears the account's failed logins and
+# logs the owner in at once (through the TOTP step when they have one).
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[SolidaRen] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-# allauth's default rate limits stay on (login failures, sign-ups, password resets...): they
-# count in the cache, so production sets CACHE_URL to share them between web processes.
+# allauth's rate limits count in the cache (CACHE_URL shares them between web processes). Wrong
+# passwords are not counted there (the adapter leaves them to axes): allauth's per-address
+# counter refused the right password for 5 minutes after 5 failures typed by anyone. The same
+# "login_failed" limit still guards the second factor (wrong TOTP codes, per user and per IP).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Client IP for allauth's limits and axes' counters: the number of proxies in front of the
+# portal whose X-Forwarded-For is trusted (0: the connection's address).
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+
+# Failed logins (django-axes, database handler: survives restarts, needs no Redis). An account
+# is locked after LOGIN_FAILURES_PER_ACCOUNT failures within LOGIN_ACCOUNT_FAILURES_KEPT_HOURS,
+# an IP after LOGIN_FAILURES_PER_IP within LOGIN_IP_FAILURES_KEPT_MINUTES (one office may share
+# an address); the lock lasts LOGIN_LOCKOUT_MINUTES from the last failure, doubled for each
+# further failure after it ends, at most LOGIN_LOCKOUT_MAX_MINUTES. Attempts during a lock are
+# refused without being counted, so that an attacker cannot prolong it. A successful login
+# forgets the account's own failures, a password reset all those typed for its addresses.
+LOGIN_FAILURES_PER_ACCOUNT = envint("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_IP = envint("LOGIN_FAILURES_PER_IP", 20)
+LOGIN_ACCOUNT_FAILURES_KEPT_HOURS = envint("LOGIN_ACCOUNT_FAILURES_KEPT_HOURS", 24)
+LOGIN_IP_FAILURES_KEPT_MINUTES = envint("LOGIN_IP_FAILURES_KEPT_MINUTES", 60)
+LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 5)
+LOGIN_LOCKOUT_MAX_MINUTES = envint("LOGIN_LOCKOUT_MAX_MINUTES", 60)
+AXES_HANDLER = "solidaren.login_protection.LoginFailureHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = "solidaren.login_protection.cooloff_time"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "login"  # allauth's login form field
+AXES_USERNAME_CALLABLE = "solidaren.login_protection.login_identifier"
+AXES_CLIENT_IP_CALLABLE = "solidaren.login_protection.client_ip"
+AXES_LOCKOUT_CALLABLE = "solidaren.login_protection.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are not kept (data minimisation)
+AXES_VERBOSE = False
+
+# Two-factor authentication (allauth.mfa): TOTP apps and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "SolidaRen"
+# --- end of accounts and login protection ----------------------------------------------------
 
 # E-mail: printed on the console in the demo, SMTP in production.
 EMAIL_BACKEND = envstr(

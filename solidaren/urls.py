@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -9,6 +10,10 @@ from solidaren import views
 admin.site.site_header = _("SolidaRen — back-office")
 admin.site.site_title = _("SolidaRen")
 admin.site.index_title = _("Administration du réseau")
+# Login protection: the back-office has no login form of its own. Its login page sends to
+# allauth's (failed-login lockout, rate limits, TOTP), then back; a signed-in person who is not
+# staff gets the 403 page.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),

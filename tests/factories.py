@@ -1,4 +1,9 @@
+import base64
 import datetime
+import hashlib
+import hmac
+import struct
+import time
 from decimal import Decimal
 
 import factory
@@ -39,6 +44,26 @@ class UserFactory(factory.django.DjangoModelFactory):
         user.save()
         if create:
             EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+
+def give_totp(user: User) -> str:
+    """Activate TOTP for `user` (a superuser needs it to open any page) and return its secret,
+    from which `totp_code` computes the codes an authenticator app would show."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str, *, at: float | None = None) -> str:
+    """The RFC 6238 code (HMAC-SHA1, 30 s, 6 digits) of `secret` at `at` (now by default),
+    computed here rather than by allauth so that tests check allauth against the standard."""
+    counter = int(time.time() if at is None else at) // 30
+    digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
 
 
 class AssociationFactory(factory.django.DjangoModelFactory):

@@ -82,20 +82,26 @@ def test_sign_up_with_mismatched_passwords_shows_a_french_error(client):
 
 
 @pytest.mark.django_db
-def test_repeated_failed_logins_are_rate_limited(client):
+def test_repeated_failed_logins_suspend_the_login_with_a_french_page(client):
+    """Five wrong passwords lock the account for a while (HTTP 429), the right one included;
+    the delay, the per-IP count and the owner's ways back are in tests/test_login_protection.py."""
     UserFactory(email="cible@exemple.fr")
-    for _attempt in range(5):
+    for _attempt in range(4):
         response = client.post(
             reverse("account_login"), {"login": "cible@exemple.fr", "password": "mauvais"}
         )
         assert response.status_code == 200
+    fifth = client.post(
+        reverse("account_login"), {"login": "cible@exemple.fr", "password": "mauvais"}
+    )
 
     response = client.post(
         reverse("account_login"), {"login": "cible@exemple.fr", "password": PASSWORD}
     )
 
-    assert response.status_code == 200
-    assert "Trop de tentatives de connexion échouées" in response.content.decode()
+    assert fifth.status_code == 429
+    assert response.status_code == 429
+    assert "Connexion temporairement suspendue" in response.content.decode()
     assert not is_logged_in(client)
 
 

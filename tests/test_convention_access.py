@@ -200,6 +200,9 @@ def test_back_office_lists_do_not_issue_more_queries_with_more_rows(
 
     agent.is_superuser = True
     agent.save()
+    from tests.factories import give_totp
+
+    give_totp(agent)  # superusers need TOTP to open any page (solidaren.two_factor)
     for _ in range(count):
         convention = ConventionFactory(funders=[ville])
         CommitmentFactory(convention=convention, funder=ville, year=2024)

@@ -252,6 +252,9 @@ def test_support_covered_by_a_signed_convention_raises_no_alert(convention, vill
 def test_staff_are_warned_in_the_back_office_when_saving_an_uncovered_subsidy(client, agent):
     agent.is_superuser = True
     agent.save()
+    from tests.factories import give_totp
+
+    give_totp(agent)  # superusers need TOTP to open any page (solidaren.two_factor)
     client.force_login(agent)
     association = AssociationFactory(name="Asso B")
     funder = FunderFactory(name="Département")
@@ -411,6 +414,9 @@ def test_the_back_office_refuses_a_convention_with_a_non_signatory_commitment(
     THEN the message is shown and nothing at all is saved."""
     agent.is_superuser = True
     agent.save()
+    from tests.factories import give_totp
+
+    give_totp(agent)  # superusers need TOTP to open any page (solidaren.two_factor)
     client.force_login(agent)
     data = {
         "reference": "CPO-NEW",

@@ -195,6 +195,9 @@ def test_a_broken_article_template_fails_with_its_reason(convention):
 def test_staff_edit_the_article_texts_without_touching_code(convention, client, agent):
     agent.is_superuser = True
     agent.save()
+    from tests.factories import give_totp
+
+    give_totp(agent)  # superusers need TOTP to open any page (solidaren.two_factor)
     client.force_login(agent)
     article = ArticleTemplate.objects.get(position=9)
 
@@ -322,6 +325,9 @@ def test_staff_generate_from_the_back_office(
 ):
     agent.is_superuser = True
     agent.save()
+    from tests.factories import give_totp
+
+    give_totp(agent)  # superusers need TOTP to open any page (solidaren.two_factor)
     client.force_login(agent)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -357,6 +363,9 @@ def test_changing_an_amount_in_the_back_office_regenerates_the_stale_pdf(
     document = documents.generate(documents.convention_document(convention).pk)
     agent.is_superuser = True
     agent.save()
+    from tests.factories import give_totp
+
+    give_totp(agent)  # superusers need TOTP to open any page (solidaren.two_factor)
     client.force_login(agent)
     commitment = convention.commitments.get(funder=ville, year=2026)
 

@@ -432,6 +432,9 @@ def test_an_agent_verifies_a_volunteer_then_withdraws_it(agent_client, agent, vo
 @pytest.mark.django_db
 def test_the_back_office_action_verifies_volunteers(client, volunteer):
     admin = UserFactory(is_staff=True, is_superuser=True)
+    from tests.factories import give_totp
+
+    give_totp(admin)  # superusers need TOTP to open any page (solidaren.two_factor)
     client.force_login(admin)
 
     client.post(
