@@ -79,6 +79,7 @@ class Publisher:
             app = _celery_app()
             timeout = settings.OUTBOX_PUBLISH_TIMEOUT_SECONDS
             self._connection = app.connection_for_write(
+                settings.CELERY_BROKER_URL,
                 connect_timeout=timeout,
                 transport_options={
                     "socket_timeout": timeout,
