@@ -183,6 +183,7 @@ class DeliveryReport:
     """What happened to the tasks enqueued during one request (or one command run)."""
 
     delayed_notices: list[str] = dataclasses.field(default_factory=list)
+    confirmations: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     broker_down: bool = False
     publisher: Publisher = dataclasses.field(default_factory=Publisher)
 
@@ -224,9 +225,22 @@ class DelayedWorkMiddleware:
     def __call__(self, request):
         with delivery_report() as report:
             response = self.get_response(request)
+        for sent, delayed in report.confirmations:
+            messages.success(request, sent if report.all_sent else delayed, fail_silently=True)
         for notice in report.delayed_notices:
             messages.warning(request, notice, fail_silently=True)
         return response
+
+
+def confirm_after_commit(request, *, sent: str, delayed: str) -> None:
+    """The view's confirmation, chosen once its tasks were published: `sent` (e.g. "…, prévenu·e
+    par e-mail") or `delayed`, which claims nothing the broker has not done yet and is followed
+    by the delay notice. Outside `DelayedWorkMiddleware`, `sent` is shown at once."""
+    report = _current_report.get()
+    if report is None:
+        messages.success(request, sent, fail_silently=True)
+    else:
+        report.confirmations.append((sent, delayed))
 
 
 def _after_commit(row_id: int, delayed_notice) -> None:

@@ -451,6 +451,8 @@ def test_with_the_broker_down_a_proposal_is_saved_and_its_email_announced_as_del
         client, reverse("volontaires:staff_mission_propose", args=[mission.pk, volunteer.pk])
     )
 
+    assert f"Mission proposée à {volunteer}." in page  # not "prévenu·e par e-mail"
+    assert "prévenu·e par e-mail" not in page
     assert f"{DELAYED} : l'e-mail de proposition partira dès son rétablissement." in page
     assignment = Assignment.objects.get()
     assert assignment.status == AssignmentStatus.PROPOSED and assignment.notified_at is None
@@ -501,3 +503,26 @@ def test_the_sweep_command_fails_when_the_broker_refuses(broker_down):
     with pytest.raises(CommandError, match="The broker refused the tasks"):
         call_command("sweep_outbox", "--min-age", "0", stdout=StringIO())
     assert OutboxTask.objects.get().sent_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_year_batch_is_confirmed_as_started_only_when_its_tasks_left(
+    client, agent, convention, settings
+):
+    client.force_login(agent)
+    url = reverse("conventions:generate_year")
+
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        delayed = html.unescape(client.get(client.post(url, {"annee": 2024}).url).content.decode())
+    finally:
+        app.conf.task_always_eager = previous
+    started = html.unescape(client.get(client.post(url, {"annee": 2024}).url).content.decode())
+
+    assert "La génération des documents de 2024 est enregistrée." in delayed
+    assert "a commencé" not in delayed
+    assert f"{DELAYED} : les documents seront générés dès son rétablissement." in delayed
+    assert "La génération des documents de 2024 a commencé." in started  # in-process
+    assert DELAYED not in started
