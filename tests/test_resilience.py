@@ -37,7 +37,7 @@ from volontaires.models import Assignment, AssignmentStatus
 DELAYED = "Le service d'envoi est momentanément indisponible"
 
 
-def wait_for(predicate, timeout: float = 90.0, interval: float = 0.2):
+def wait_for(predicate, timeout: float = 180.0, interval: float = 0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
