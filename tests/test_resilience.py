@@ -132,9 +132,15 @@ def test_with_redis_stopped_requests_succeed_and_each_task_is_done_once_when_it_
     mission, volunteer = a_proposable_mission()
     private_redis.stop()
 
+    started = time.monotonic()
     log_in(client, coordinator_a)
+    logged_in = time.monotonic()
     page = post_and_follow(
         client, reverse("conventions:generate_convention_documents", args=[convention.pk])
+    )
+    asked = time.monotonic()
+    print(
+        f"Redis stopped: login {logged_in - started:.2f} s, PDF request {asked - logged_in:.2f} s"
     )
     assert f"{DELAYED} : les documents seront générés dès son rétablissement." in page
     health = client.get(reverse("healthz"))
@@ -235,4 +241,5 @@ def test_with_redis_frozen_logging_in_and_asking_for_a_pdf_still_answer(
 
     assert f"{DELAYED} : les documents seront générés dès son rétablissement." in page
     assert OutboxTask.objects.get().sent_at is None
+    print(f"Redis frozen: login and PDF request {elapsed:.2f} s")
     assert elapsed < 20, elapsed
