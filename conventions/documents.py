@@ -21,12 +21,13 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.template import Context, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from conventions import rules
 from conventions.models import (
@@ -333,9 +334,8 @@ def mark_failed(document_id: int, reason: str) -> None:
 
 
 def queue(documents: list[GeneratedDocument], *, batch: DocumentBatch | None = None) -> None:
-    """Marks the documents queued and sends their tasks once the transaction commits."""
-    from conventions.tasks import generate_document
-
+    """Marks the documents queued and records their tasks in the outbox, in this transaction:
+    they are sent once it commits, or later by the sweep if the broker is down."""
     now = timezone.now()
     for document in documents:
         document.status = DocumentStatus.QUEUED
@@ -343,7 +343,7 @@ def queue(documents: list[GeneratedDocument], *, batch: DocumentBatch | None = N
         document.batch = batch
         document.error = ""
         document.save(update_fields=["status", "requested_at", "batch", "error"])
-        transaction.on_commit(lambda pk=document.pk: generate_document.delay(pk))
+        _enqueue_generation(document.pk)
 
 
 def queue_batch(label: str, documents: list[GeneratedDocument], *, user) -> DocumentBatch:
@@ -393,3 +393,77 @@ def batch_progress(batch: DocumentBatch) -> BatchProgress:
         failed=statuses.count(DocumentStatus.FAILED),
         running=statuses.count(DocumentStatus.RUNNING),
     )
+
+
+# --- recovery of lost generation tasks (solidaren.outbox sweep) ------------------------------
+
+GENERATION_DELAYED = gettext_lazy(
+    "Le service d'envoi est momentanément indisponible : les documents seront générés dès son "
+    "rétablissement."
+)
+
+
+def generation_key(document_id: int) -> str:
+    return f"conventions.generate_document:{document_id}"
+
+
+def _enqueue_generation(document_id: int) -> None:
+    from conventions.tasks import generate_document
+    from solidaren import outbox
+
+    outbox.enqueue(
+        generate_document,
+        args=[document_id],
+        dedupe_key=generation_key(document_id),
+        delayed_notice=GENERATION_DELAYED,
+    )
+
+
+def recovery_delay() -> datetime.timedelta:
+    """How long a generation may stay "en cours": the task's time limit (a living worker kills
+    it by then) plus a margin."""
+    return datetime.timedelta(
+        seconds=settings.CELERY_TASK_TIME_LIMIT + settings.TASK_RECOVERY_MARGIN_SECONDS
+    )
+
+
+def requeue_stuck(*, now: datetime.datetime | None = None) -> int:
+    """Queues again the documents whose task was lost, long before the broker's visibility
+    timeout would re-deliver it: "en cours" for longer than `recovery_delay()` (the whole worker
+    died mid-render), or "en attente" although their task was sent longer ago than that (a
+    message a dead worker had reserved, or lost with a broker restart). Documents keep their
+    batch; a duplicate delivery is harmless (generation is idempotent)."""
+    from solidaren import outbox
+
+    now = now or timezone.now()
+    cutoff = now - recovery_delay()
+    with transaction.atomic():
+        candidates = list(
+            GeneratedDocument.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=DocumentStatus.RUNNING, started_at__lt=cutoff)
+                | Q(status=DocumentStatus.QUEUED, requested_at__lt=cutoff)
+            )
+            .order_by("pk")
+        )
+        in_flight = outbox.keys_in_flight(
+            [generation_key(document.pk) for document in candidates], sent_since=cutoff
+        )
+        stuck = [
+            document
+            for document in candidates
+            if document.status == DocumentStatus.RUNNING
+            or generation_key(document.pk) not in in_flight
+        ]
+        for document in stuck:
+            logger.warning(
+                "Document %s left %s since %s: queued again",
+                document.subject_key,
+                document.status,
+                document.started_at or document.requested_at,
+            )
+            document.status = DocumentStatus.QUEUED
+            document.requested_at = now
+            document.save(update_fields=["status", "requested_at"])
+            _enqueue_generation(document.pk)
+    return len(stuck)

@@ -1,7 +1,11 @@
-"""Project-wide models: the portal's user, whose login is the e-mail address."""
+"""Project-wide models: the portal's user, whose login is the e-mail address, and the task
+outbox (Celery tasks recorded with the data they act on)."""
+
+import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -65,3 +69,46 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class OutboxTask(models.Model):
+    """A Celery task written in the same transaction as the data it acts on.
+
+    Why: a task sent with `transaction.on_commit(task.delay)` is lost when the broker does not
+    answer at that moment, although the data are committed. The row is committed with the data,
+    sent after the commit (`sent_at` set), and sent again by the sweep while `sent_at` is empty
+    (see `solidaren.outbox`). `dedupe_key` keeps one unsent row per piece of work.
+    """
+
+    task = models.CharField(_("tâche"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("arguments nommés"), default=dict, blank=True)
+    dedupe_key = models.CharField(_("clé de dédoublonnage"), max_length=200, blank=True)
+    task_id = models.UUIDField(_("identifiant Celery"), default=uuid.uuid4, unique=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("tentatives d'envoi"), default=0)
+    last_error = models.TextField(_("dernière erreur d'envoi"), blank=True)
+
+    class Meta:
+        verbose_name = _("tâche à envoyer")
+        verbose_name_plural = _("tâches à envoyer")
+        ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="outbox_unsent_by_age",
+            ),
+            models.Index(fields=["dedupe_key", "sent_at"], name="outbox_by_dedupe_key"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"],
+                condition=Q(sent_at__isnull=True) & ~Q(dedupe_key=""),
+                name="outbox_one_unsent_row_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)!r}"

@@ -135,10 +135,21 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: shared through Redis in production so that allauth's rate limits hold across workers.
+# Optional (task outbox and resilience): while Redis does not answer within
+# CACHE_SOCKET_TIMEOUT_SECONDS, a local-memory cache answers (solidaren/cache.py), and Redis is
+# tried again after CACHE_RETRY_AFTER_SECONDS.
 CACHE_URL = envstr("CACHE_URL")
 if CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "solidaren.cache.FailOpenRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {
+                "socket_timeout": envint("CACHE_SOCKET_TIMEOUT_SECONDS", 1),
+                "socket_connect_timeout": envint("CACHE_SOCKET_TIMEOUT_SECONDS", 1),
+                "retry_after": envint("CACHE_RETRY_AFTER_SECONDS", 10),
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -313,6 +324,26 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
     },
 }
+
+# Task outbox and resilience (solidaren/outbox.py): every task is written in the database with
+# the data it acts on (OutboxTask) and published after the commit with short timeouts; a sweep
+# (beat, every minute; the worker at start-up; `manage.py sweep_outbox`) sends what the broker
+# refused and re-queues work left "en cours" by a worker that died.
+OUTBOX_PUBLISH_TIMEOUT_SECONDS = envint("OUTBOX_PUBLISH_TIMEOUT_SECONDS", 2)
+OUTBOX_SWEEP_AFTER_SECONDS = envint("OUTBOX_SWEEP_AFTER_SECONDS", 10)
+OUTBOX_KEEP_SENT_DAYS = envint("OUTBOX_KEEP_SENT_DAYS", 7)
+# Work still "en cours" this long after its task's time limit is lost (its worker died).
+TASK_RECOVERY_MARGIN_SECONDS = envint("TASK_RECOVERY_MARGIN_SECONDS", 60)
+CELERY_TASK_DEFAULT_QUEUE = envstr("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_BEAT_SCHEDULE["sweep-outbox"] = {
+    "task": "solidaren.sweep_outbox",
+    "schedule": 60.0,
+    "options": {"expires": 55},  # a sweep not started within the minute gives way to the next
+}
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "solidaren.outbox.DelayedWorkMiddleware",
+)
 
 # Conventions and yearly reports.
 # Value of one hour of volunteering in yearly reports (minimum wage with employer charges).

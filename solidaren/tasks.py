@@ -16,3 +16,13 @@ def ping(token: str) -> dict:
         "database": connection.vendor,
         "associations": Association.objects.count(),
     }
+
+
+@shared_task(name="solidaren.sweep_outbox", ignore_result=True)
+def sweep_outbox() -> dict:
+    """Every minute (beat): sends the tasks the broker refused and re-queues lost work."""
+    import dataclasses
+
+    from solidaren.outbox import sweep
+
+    return dataclasses.asdict(sweep())

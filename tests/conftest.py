@@ -5,8 +5,12 @@ Personas: `agent` (city staff), `coordinator_a` / `coordinator_b` (coordinators 
 """
 
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -122,7 +126,7 @@ def celery_worker_process(tmp_path):
 
 
 @contextmanager
-def start_worker(tmp_path, *, pool: str, extra_env: dict | None = None):
+def start_worker(tmp_path, *, pool: str, extra_env: dict | None = None, queue: str | None = None):
     from django.db import connection
 
     extra_env = extra_env or {}
@@ -131,12 +135,14 @@ def start_worker(tmp_path, *, pool: str, extra_env: dict | None = None):
     database_url = (
         f"postgresql://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    log_path = tmp_path / "worker.log"
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
+    log_path = tmp_path / f"worker-{queue}.log"
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        # Tasks the worker itself sends (outbox sweep, follow-up tasks) stay on its queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         **extra_env,
     }
     with log_path.open("w") as log:
@@ -175,3 +181,72 @@ def start_worker(tmp_path, *, pool: str, extra_env: dict | None = None):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# --- Task outbox and resilience: a Redis server of the test's own, to stop and restart ------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PrivateRedis:
+    """A `redis-server` on a free loopback port, without persistence, started by the test:
+    outage tests stop, freeze and restart this one, never the machine's shared Redis."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        import redis
+
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                [
+                    *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                    *("--save", "", "--appendonly", "no"),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.exceptions.ConnectionError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)  # in case a test left it frozen
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def freeze(self) -> None:
+        """Accepts connections but never answers, like a host that stopped responding."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self.process.pid, signal.SIGCONT)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs the redis-server program")
+    server = PrivateRedis(tmp_path / "redis.log")
+    server.start()
+    yield server
+    server.stop()

@@ -672,6 +672,10 @@ class Assignment(models.Model):
     )
     completion_note = models.TextField(_("compte rendu"), blank=True)
     reminded_on = models.DateField(_("rappel envoyé le"), null=True, blank=True, editable=False)
+    # Set under the row lock when the proposal e-mail leaves: a task delivered twice sends one.
+    notified_at = models.DateTimeField(
+        _("proposition envoyée par e-mail le"), null=True, blank=True, editable=False
+    )
 
     objects = AssignmentQuerySet.as_manager()
 

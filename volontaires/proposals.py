@@ -3,7 +3,7 @@
 Every change of a mission's places happens with the mission's row locked
 (`select_for_update`), so that two volunteers taking the last place at the same moment cannot
 both get it: one succeeds, the other gets a clear message. Notifications are sent by Celery
-tasks once the transaction commits.
+tasks recorded in the task outbox with the proposal and sent once the transaction commits.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from volontaires import matching
 from volontaires.models import (
@@ -57,11 +58,23 @@ def solicitations_this_month(volunteer: VolunteerProfile, today: datetime.date) 
     return solicitations_by_volunteer([volunteer.pk], today=today).get(volunteer.pk, 0)
 
 
-def _notify(task_name: str, assignment_id: int) -> None:
-    from volontaires import tasks
+PROPOSAL_MAIL_DELAYED = gettext_lazy(
+    "Le service d'envoi est momentanément indisponible : l'e-mail de proposition partira dès son "
+    "rétablissement."
+)
 
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(assignment_id))
+
+def _notify_proposal(assignment_id: int) -> None:
+    """Records the proposal e-mail in the outbox, in the proposal's transaction."""
+    from solidaren import outbox
+    from volontaires.tasks import notify_proposal
+
+    outbox.enqueue(
+        notify_proposal,
+        args=[assignment_id],
+        dedupe_key=f"volontaires.notify_proposal:{assignment_id}",
+        delayed_notice=PROPOSAL_MAIL_DELAYED,
+    )
 
 
 @transaction.atomic
@@ -96,7 +109,7 @@ def propose(
         proposed_by=by,
         score=score,
     )
-    _notify("notify_proposal", assignment.pk)
+    _notify_proposal(assignment.pk)
     return assignment
 
 

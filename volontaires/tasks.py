@@ -26,23 +26,29 @@ def _send(assignment, template: str, subject: str) -> None:
 
 @shared_task(name="volontaires.notify_proposal")
 def notify_proposal(assignment_id: int) -> bool:
-    """Tells the volunteer a mission is proposed (no resident's contact details in the mail)."""
+    """Tells the volunteer a mission is proposed (no resident's contact details in the mail).
+
+    Sent once: the e-mail leaves under the assignment's row lock and `notified_at` records it,
+    so a task delivered twice (outbox sweep, broker re-delivery) sends nothing the second time.
+    """
     from volontaires.models import Assignment, AssignmentStatus
 
-    assignment = (
-        Assignment.objects.select_related(
-            "mission__mission_type", "mission__quartier", "volunteer__user"
+    with transaction.atomic():
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("mission__mission_type", "mission__quartier", "volunteer__user")
+            .filter(pk=assignment_id, status=AssignmentStatus.PROPOSED, notified_at__isnull=True)
+            .first()
         )
-        .filter(pk=assignment_id, status=AssignmentStatus.PROPOSED)
-        .first()
-    )
-    if assignment is None:
-        return False  # answered or withdrawn before the mail left
-    _send(
-        assignment,
-        "volontaires/email/proposal.txt",
-        f"[SolidaRen] Une mission vous est proposée : {assignment.mission.title}",
-    )
+        if assignment is None:
+            return False  # answered or withdrawn before the mail left, or already told
+        _send(
+            assignment,
+            "volontaires/email/proposal.txt",
+            f"[SolidaRen] Une mission vous est proposée : {assignment.mission.title}",
+        )
+        assignment.notified_at = timezone.now()
+        assignment.save(update_fields=["notified_at"])
     return True
 
 

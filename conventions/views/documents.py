@@ -4,7 +4,6 @@ Generation runs in Celery tasks (conventions/tasks.py); downloads go through thi
 permission-checked view, never through a public media URL.
 """
 
-from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from conventions.models import (
     ReportStatus,
     YearlyReport,
 )
+from solidaren import outbox
 from solidaren.access import get_visible_or_404, role_required
 from solidaren.downloads import private_file_response
 
@@ -71,8 +71,10 @@ def generate_year_documents(request):
         [*documents.documents_for_year(year), documents.network_document(year)],
         user=request.user,
     )
-    messages.success(
-        request, _("La génération des documents de %(year)s a commencé.") % {"year": year}
+    outbox.confirm_after_commit(
+        request,
+        sent=_("La génération des documents de %(year)s a commencé.") % {"year": year},
+        delayed=_("La génération des documents de %(year)s est enregistrée.") % {"year": year},
     )
     return redirect(batch)
 

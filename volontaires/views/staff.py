@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from solidaren import outbox
 from solidaren.access import get_visible_or_404, role_required
 from volontaires import casework, matching, proposals
 from volontaires.filters import StaffMissionFilter
@@ -195,11 +196,17 @@ def mission_propose_best(request, pk):
     mission = get_visible_or_404(Mission, request.user, pk=pk)
     made = proposals.propose_best(mission, by=request.user)
     if made:
-        messages.success(
+        outbox.confirm_after_commit(
             request,
-            ngettext(
+            sent=ngettext(
                 "Mission proposée à %(count)d volontaire, prévenu·e par e-mail.",
                 "Mission proposée à %(count)d volontaires, prévenu·es par e-mail.",
+                len(made),
+            )
+            % {"count": len(made)},
+            delayed=ngettext(
+                "Mission proposée à %(count)d volontaire.",
+                "Mission proposée à %(count)d volontaires.",
                 len(made),
             )
             % {"count": len(made)},
@@ -234,8 +241,10 @@ def mission_propose(request, pk, volunteer_pk):
             % {"name": volunteer, "reasons": _error_text(error)},
         )
     else:
-        messages.success(
-            request, _("Mission proposée à %(name)s, prévenu·e par e-mail.") % {"name": volunteer}
+        outbox.confirm_after_commit(
+            request,
+            sent=_("Mission proposée à %(name)s, prévenu·e par e-mail.") % {"name": volunteer},
+            delayed=_("Mission proposée à %(name)s.") % {"name": volunteer},
         )
     return redirect("volontaires:staff_mission", pk=mission.pk)
 
