@@ -1,0 +1,52 @@
+"""The back-office history (Django admin's LogEntry rows) of anonymised rows.
+
+The admin keeps, for every addition or change, the object's name as it was then
+(`object_repr`) and, for inlines, the names of the related rows (`change_message`). Once a
+resident or a volunteer is anonymised, those names are personal data: the entries stay (who
+changed what field, when) but say the anonymised name and no related row's name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+REPR_LENGTH = LogEntry._meta.get_field("object_repr").max_length
+
+
+def scrubbed_change_message(message: str) -> str:
+    """The admin's JSON change message without the names of added/changed/deleted inline
+    rows (only field labels are left); any other text is dropped."""
+    try:
+        actions = json.loads(message)
+    except ValueError:
+        return ""
+    if not isinstance(actions, list):
+        return ""
+    for action in actions:
+        if isinstance(action, dict):
+            for detail in action.values():
+                if isinstance(detail, dict):
+                    detail.pop("object", None)
+    return json.dumps(actions)
+
+
+def purge_identity(instances: Iterable[models.Model]) -> int:
+    """Rewrites the history of `instances` (saved, already anonymised) with their current
+    name; returns the number of entries rewritten."""
+    by_type: dict[ContentType, dict[str, models.Model]] = {}
+    for instance in instances:
+        content_type = ContentType.objects.get_for_model(instance, for_concrete_model=False)
+        by_type.setdefault(content_type, {})[str(instance.pk)] = instance
+    entries = []
+    for content_type, objects in by_type.items():
+        for entry in LogEntry.objects.filter(content_type=content_type, object_id__in=objects):
+            entry.object_repr = str(objects[entry.object_id])[:REPR_LENGTH]
+            entry.change_message = scrubbed_change_message(entry.change_message)
+            entries.append(entry)
+    LogEntry.objects.bulk_update(entries, ["object_repr", "change_message"], batch_size=500)
+    return len(entries)
