@@ -3,7 +3,7 @@
 The admin keeps, for every addition or change, the object's name as it was then
 (`object_repr`) and, for inlines, the names of the related rows (`change_message`). Once a
 resident or a volunteer is anonymised, those names are personal data: the entries stay (who
-changed what field, when) but say the anonymised name and no related row's name.
+changed what field, when) but say the anonymised name, and "anonymisé·e" for related rows.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 REPR_LENGTH = LogEntry._meta.get_field("object_repr").max_length
+# Written in place of a name: stored data, the same in every language.
+ANONYMISED = "anonymisé·e"
 
 
 def scrubbed_change_message(message: str) -> str:
-    """The admin's JSON change message without the names of added/changed/deleted inline
-    rows (only field labels are left); any other text is dropped."""
+    """The admin's JSON change message with the names of added/changed/deleted inline rows
+    replaced (the admin needs the key to show the history); any other text is dropped."""
     try:
         actions = json.loads(message)
     except ValueError:
@@ -30,8 +32,8 @@ def scrubbed_change_message(message: str) -> str:
     for action in actions:
         if isinstance(action, dict):
             for detail in action.values():
-                if isinstance(detail, dict):
-                    detail.pop("object", None)
+                if isinstance(detail, dict) and "object" in detail:
+                    detail["object"] = ANONYMISED
     return json.dumps(actions)
 
 

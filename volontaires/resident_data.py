@@ -19,13 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from volontaires.admin_history import purge_identity
+from volontaires.admin_history import ANONYMISED, purge_identity
 from volontaires.casework import default_title
 from volontaires.models import Assignment, KeepInTouchRequest, Mission, Resident
-
-# Stored in place of the names (required fields); pages show `str(resident)`, which says
-# "Habitant·e anonymisé·e n°<id>" in the reader's language.
-ANONYMISED_NAME = "anonymisé·e"
 
 
 def iso(value: datetime.date | datetime.time | None) -> str | None:
@@ -137,7 +133,8 @@ def erase_resident(resident: Resident, *, at: datetime.datetime | None = None) -
             % {"date": timezone.localtime(resident.anonymised_at).strftime("%d/%m/%Y")}
         )
     resident.anonymised_at = at or timezone.now()
-    resident.first_name = resident.last_name = ANONYMISED_NAME
+    # Required fields; pages show `str(resident)`: "Habitant·e anonymisé·e n°<id>".
+    resident.first_name = resident.last_name = ANONYMISED
     resident.phone = ""
     resident.address = ""
     resident.needs = ""
