@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 
 REPR_LENGTH = LogEntry._meta.get_field("object_repr").max_length
 # Written in place of a name: stored data, the same in every language.
@@ -40,15 +41,21 @@ def scrubbed_change_message(message: str) -> str:
 def purge_identity(instances: Iterable[models.Model]) -> int:
     """Rewrites the history of `instances` (saved, already anonymised) with their current
     name; returns the number of entries rewritten."""
-    by_type: dict[ContentType, dict[str, models.Model]] = {}
+    objects: dict[tuple[int, str], models.Model] = {}
     for instance in instances:
         content_type = ContentType.objects.get_for_model(instance, for_concrete_model=False)
-        by_type.setdefault(content_type, {})[str(instance.pk)] = instance
-    entries = []
-    for content_type, objects in by_type.items():
-        for entry in LogEntry.objects.filter(content_type=content_type, object_id__in=objects):
-            entry.object_repr = str(objects[entry.object_id])[:REPR_LENGTH]
-            entry.change_message = scrubbed_change_message(entry.change_message)
-            entries.append(entry)
+        objects[content_type.pk, str(instance.pk)] = instance
+    if not objects:
+        return 0
+    by_type: dict[int, list[str]] = {}
+    for content_type_id, object_id in objects:
+        by_type.setdefault(content_type_id, []).append(object_id)
+    about = Q()
+    for content_type_id, object_ids in by_type.items():
+        about |= Q(content_type_id=content_type_id, object_id__in=object_ids)
+    entries = list(LogEntry.objects.filter(about))
+    for entry in entries:
+        entry.object_repr = str(objects[entry.content_type_id, entry.object_id])[:REPR_LENGTH]
+        entry.change_message = scrubbed_change_message(entry.change_message)
     LogEntry.objects.bulk_update(entries, ["object_repr", "change_message"], batch_size=500)
     return len(entries)

@@ -234,28 +234,38 @@ def send_warning(
     send_mail(subject, body, None, [profile.user.email])
 
 
-def warn_volunteer(profile_id: int, *, now: datetime.datetime) -> bool:
-    """One warning, recorded in the same transaction as it is sent (none if the volunteer
-    came back meanwhile)."""
-    today = timezone.localdate(now)
+def _locked_if_unchanged(profile_id: int, clock: VolunteerClock) -> VolunteerProfile | None:
+    """The profile, row locked, unless the volunteer logged in or was warned since the clock
+    was read (the job reads every volunteer's clock first, then acts on each)."""
+    profile = VolunteerProfile.objects.select_for_update().select_related("user").get(pk=profile_id)
+    last_login = profile.user.last_login
+    if last_login is not None and last_login > clock.last_activity:
+        return None
+    if profile.retention_warned_at != clock.warned_at:
+        return None
+    return profile
+
+
+def warn_volunteer(profile_id: int, clock: VolunteerClock, *, now: datetime.datetime) -> bool:
+    """One warning, recorded in the same transaction as it is sent."""
     with transaction.atomic():
-        profiles = VolunteerProfile.objects.filter(pk=profile_id)
-        profile = profiles.select_for_update().select_related("user").get()
-        clock = volunteer_clocks(profiles)[profile_id]
-        if not clock.warning_due(today):
+        profile = _locked_if_unchanged(profile_id, clock)
+        if profile is None:
             return False
-        send_warning(profile, anonymise_on=clock.anonymise_on(today), last=clock.last_activity)
+        send_warning(
+            profile,
+            anonymise_on=clock.anonymise_on(timezone.localdate(now)),
+            last=clock.last_activity,
+        )
         profile.retention_warned_at = now
         profile.save(update_fields=["retention_warned_at"])
     return True
 
 
-def anonymise_volunteer(profile_id: int, *, today: datetime.date) -> bool:
-    """Anonymises the account if it is still due (the volunteer may have logged in since)."""
+def anonymise_volunteer(profile_id: int, clock: VolunteerClock) -> bool:
     with transaction.atomic():
-        profiles = VolunteerProfile.objects.filter(pk=profile_id)
-        profile = profiles.select_for_update().select_related("user").get()
-        if not volunteer_clocks(profiles)[profile_id].anonymisation_due(today):
+        profile = _locked_if_unchanged(profile_id, clock)
+        if profile is None:
             return False
         anonymise_account(
             profile.user,
@@ -287,9 +297,9 @@ def apply_retention(*, now: datetime.datetime | None = None) -> RetentionReport:
     warned = anonymised = 0
     for profile_id, clock in volunteer_clocks(retained_volunteers()).items():
         if clock.warning_due(today):
-            warned += warn_volunteer(profile_id, now=now)
+            warned += warn_volunteer(profile_id, clock, now=now)
         elif clock.anonymisation_due(today):
-            anonymised += anonymise_volunteer(profile_id, today=today)
+            anonymised += anonymise_volunteer(profile_id, clock)
     log_limit = timezone.make_aware(
         datetime.datetime.combine(
             add_months(today, -settings.RESIDENT_ACCESS_LOG_RETENTION_MONTHS), datetime.time.min
