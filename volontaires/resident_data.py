@@ -151,7 +151,7 @@ def erase_resident(resident: Resident, *, at: datetime.datetime | None = None) -
         ]
     )
     missions = list(
-        Mission.objects.select_for_update()
+        Mission.objects.select_for_update(of=("self",))
         .filter(resident=resident)
         .select_related("mission_type", "quartier")
     )
