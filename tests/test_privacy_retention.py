@@ -7,6 +7,7 @@ campaign) the old residents are anonymised and the figures do not move."""
 from __future__ import annotations
 
 import datetime
+import socket
 import zoneinfo
 from io import StringIO
 
@@ -46,6 +47,14 @@ from volontaires.models import (
 from volontaires.retention import add_months, apply_retention
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    """A local port nobody listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def on(day: datetime.date, hour: int = 4):
@@ -296,6 +305,26 @@ def test_a_long_inactive_volunteer_gets_a_full_month_of_notice(quiet):
     assert "2 janvier 2027" in warning.subject
     assert run_on(datetime.date(2027, 1, 1)).volunteers_anonymised == 0
     assert run_on(datetime.date(2027, 1, 2)).volunteers_anonymised == 1
+
+
+def test_an_unreachable_mail_server_postpones_the_warning_and_the_anonymisation(
+    quiet, settings, unused_tcp_port
+):
+    """GIVEN the SMTP server down on the warning day WHEN the job runs THEN nothing is recorded
+    (no exception), and the volunteer is warned once it answers, with a full month left."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", unused_tcp_port
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 2
+
+    report = run_on(datetime.date(2026, 11, 1))
+
+    assert report.volunteers_warned == 0
+    quiet.refresh_from_db()
+    assert quiet.retention_warned_at is None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert run_on(datetime.date(2026, 11, 20)).volunteers_warned == 1
+    assert run_on(datetime.date(2026, 12, 19)).volunteers_anonymised == 0
+    assert run_on(datetime.date(2026, 12, 20)).volunteers_anonymised == 1
 
 
 def test_agents_and_coordinators_are_never_warned_nor_anonymised(quiet, agent):

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import logging
+import smtplib
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -45,6 +47,8 @@ from volontaires.models import (
     VolunteerProfile,
 )
 from volontaires.resident_data import erase_residents
+
+logger = logging.getLogger(__name__)
 
 # Volunteers are warned this many months before their account is anonymised.
 NOTICE_MONTHS = 1
@@ -247,16 +251,22 @@ def _locked_if_unchanged(profile_id: int, clock: VolunteerClock) -> VolunteerPro
 
 
 def warn_volunteer(profile_id: int, clock: VolunteerClock, *, now: datetime.datetime) -> bool:
-    """One warning, recorded in the same transaction as it is sent."""
+    """One warning, recorded in the same transaction as it is sent. A mail server that does
+    not answer records nothing: the volunteer is warned on a later run, and the month of
+    notice counts from then."""
     with transaction.atomic():
         profile = _locked_if_unchanged(profile_id, clock)
         if profile is None:
             return False
-        send_warning(
-            profile,
-            anonymise_on=clock.anonymise_on(timezone.localdate(now)),
-            last=clock.last_activity,
-        )
+        try:
+            send_warning(
+                profile,
+                anonymise_on=clock.anonymise_on(timezone.localdate(now)),
+                last=clock.last_activity,
+            )
+        except (smtplib.SMTPException, OSError):
+            logger.warning("Retention warning not sent to volunteer %s", profile_id, exc_info=True)
+            return False
         profile.retention_warned_at = now
         profile.save(update_fields=["retention_warned_at"])
     return True
