@@ -23,6 +23,7 @@ from solidaren.demo import DEMO_EMAIL_DOMAIN
 from solidaren.models import User
 from tests.factories import (
     AssignmentFactory,
+    EnrolmentFactory,
     MembershipFactory,
     MissionFactory,
     MissionTypeFactory,
@@ -33,7 +34,9 @@ from tests.test_privacy_resident import rows_containing
 from tests.test_volontaires_figures import SOURCE_FIGURES
 from tests.test_volontaires_volunteer import make_volunteer
 from volontaires import tasks
+from volontaires.accounts import anonymise_account
 from volontaires.enrolments import change_enrolment_status
+from volontaires.figures import programme_figures
 from volontaires.models import (
     AssignmentStatus,
     EnrolmentStatus,
@@ -404,3 +407,23 @@ def test_on_the_demo_the_old_residents_are_anonymised_and_the_figures_stay(clien
     assert client.get(figures_url).json() == SOURCE_FIGURES  # ended campaign: history stays
     after = client.get(figures_url + f"?programme={successor.slug}").json()
     assert after["inscrits"] == successor_sign_ups
+
+
+def test_anonymising_leaves_an_ended_programmes_figures_alone(db):
+    """An enrolment in a finished campaign is history: anonymising the account (on request or
+    by the retention job) withdraws it only from the programmes still running."""
+    ended = ProgrammeFactory(
+        start_date=datetime.date(2020, 10, 26), end_date=datetime.date(2021, 8, 31)
+    )
+    running = ProgrammeFactory(start_date=datetime.date(2021, 9, 1))
+    with on(datetime.date(2020, 11, 2)):
+        profile = make_volunteer(ended, [])
+    EnrolmentFactory(volunteer=profile, programme=running)
+    before = programme_figures(ended)
+
+    with on(datetime.date(2026, 12, 2)):
+        anonymise_account(profile.user)
+
+    assert programme_figures(ended) == before
+    statuses = dict(profile.enrolments.values_list("programme_id", "status"))
+    assert statuses == {ended.pk: EnrolmentStatus.ACTIVE, running.pk: EnrolmentStatus.WITHDRAWN}
