@@ -45,6 +45,18 @@ def is_coordinator(user: User | AnonymousUser) -> bool:
     return bool(coordinated_association_ids(user))
 
 
+# Data protection officer (GDPR): reads the access log of residents' records. The group is
+# created by the migration volontaires/0006_data_protection_officer_group.
+DATA_PROTECTION_OFFICER_GROUP = "Délégué·e à la protection des données"
+
+
+def is_data_protection_officer(user: User | AnonymousUser) -> bool:
+    """Members of the data protection officer's group, and superusers."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or user.groups.filter(name=DATA_PROTECTION_OFFICER_GROUP).exists()
+
+
 def is_volunteer(user: User | AnonymousUser) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False

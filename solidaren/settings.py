@@ -357,6 +357,26 @@ VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH = envint("VOLUNTEER_MAX_SOLICITATIONS_PER_
 # An unanswered proposal expires after this many hours, and the next candidate is asked.
 VOLUNTEER_PROPOSAL_HOURS = envint("VOLUNTEER_PROPOSAL_HOURS", 48)
 
+
+# Personal data retention (volontaires/retention.py, daily; stated on /donnees-personnelles/).
+# Residents are anonymised this many months after the last activity of their requests;
+# volunteers after this many months without activity (warned by e-mail one month before);
+# the access log of residents' records keeps its rows this many months.
+def _retention_months(name: str, default: int) -> int:
+    months = envint(name, default)
+    if months < 1:
+        raise ImproperlyConfigured(f"{name} must be a number of months, at least 1.")
+    return months
+
+
+RESIDENT_RETENTION_MONTHS = _retention_months("RESIDENT_RETENTION_MONTHS", 24)
+VOLUNTEER_RETENTION_MONTHS = _retention_months("VOLUNTEER_RETENTION_MONTHS", 24)
+RESIDENT_ACCESS_LOG_RETENTION_MONTHS = _retention_months("RESIDENT_ACCESS_LOG_RETENTION_MONTHS", 12)
+CELERY_BEAT_SCHEDULE["personal-data-retention"] = {
+    "task": "volontaires.apply_retention",
+    "schedule": crontab(hour=3, minute=30),
+}
+
 # Change history (django-simple-history) is an audit trail: shown, never reverted from.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conventions.views import opendata
 from solidaren import views
+from volontaires.views import personal_data
 
 admin.site.site_header = _("SolidaRen — back-office")
 admin.site.site_title = _("SolidaRen")
@@ -24,6 +25,7 @@ urlpatterns = [
     path("conventions/", include("conventions.urls")),
     path("volontaires/", include("volontaires.urls")),
     path("opendata/subventions.csv", opendata.subsidies_csv, name="opendata_subsidies"),
+    path("donnees-personnelles/", personal_data.policy, name="personal_data"),
     path("back-office/", admin.site.urls),
 ]
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from solidaren.access import is_data_protection_officer
+from volontaires.access_log import record_resident_access
 from volontaires.models import (
     Assignment,
     AvailabilitySlot,
@@ -13,6 +15,8 @@ from volontaires.models import (
     Programme,
     Quartier,
     Resident,
+    ResidentAccessLog,
+    ResidentAccessSource,
     TrainingRegistration,
     TrainingSession,
     VolunteerProfile,
@@ -93,11 +97,41 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 @admin.register(Resident)
 class ResidentAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "programme", "commune", "quartier", "referred_by"]
+    """Each reading of a resident's record (change form, history) is written to the access
+    log. Residents are erased (anonymised) from the portal's erasure page, never deleted:
+    their missions are counted in the figures."""
+
+    list_display = ["__str__", "programme", "commune", "quartier", "referred_by", "anonymised_at"]
     list_filter = ["programme", "referred_by", "quartier"]
     search_fields = ["first_name", "last_name", "phone"]
     autocomplete_fields = ["quartier", "language", "referring_association", "consent_recorded_by"]
     list_select_related = ["programme", "quartier"]
+    readonly_fields = ["anonymised_at"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.anonymised_at is not None:
+            return False  # nothing left to change; re-entering an identity is not allowed
+        return super().has_change_permission(request, obj)
+
+    def _log_reading(self, request, response, context_key: str, source) -> None:
+        resident = (getattr(response, "context_data", None) or {}).get(context_key)
+        if request.method == "GET" and response.status_code == 200 and resident is not None:
+            record_resident_access(
+                user=request.user, resident_id=resident.pk, source=source, path=request.path
+            )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self._log_reading(request, response, "original", ResidentAccessSource.BACK_OFFICE_CHANGE)
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        self._log_reading(request, response, "object", ResidentAccessSource.BACK_OFFICE_HISTORY)
+        return response
 
 
 class AssignmentInline(admin.TabularInline):
@@ -158,3 +192,29 @@ class KeepInTouchRequestAdmin(admin.ModelAdmin):
     autocomplete_fields = ["association"]
     raw_id_fields = ["assignment"]
     list_select_related = ["assignment__mission", "assignment__volunteer__user", "association"]
+
+
+@admin.register(ResidentAccessLog)
+class ResidentAccessLogAdmin(admin.ModelAdmin):
+    """The access log, for the data protection officer only; nobody adds, changes or deletes
+    a row (the retention job removes the old ones)."""
+
+    list_display = ["accessed_at", "user", "resident_id", "source", "path"]
+    list_filter = ["source", "accessed_at"]
+    search_fields = ["user__email", "user__last_name"]
+    list_select_related = ["user"]
+    date_hierarchy = "accessed_at"
+    fields = ["accessed_at", "user", "resident_id", "source", "path"]
+    readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_data_protection_officer(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

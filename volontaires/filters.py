@@ -1,6 +1,9 @@
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from solidaren.models import User
+from volontaires.access_log import readers
 from volontaires.models import (
     Mission,
     MissionOrigin,
@@ -8,8 +11,12 @@ from volontaires.models import (
     MissionType,
     Programme,
     Quartier,
+    ResidentAccessLog,
     Urgency,
 )
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MAX_ID = 2**63 - 1  # BigAutoField
 
 
 class StaffMissionFilter(django_filters.FilterSet):
@@ -37,3 +44,34 @@ class StaffMissionFilter(django_filters.FilterSet):
     class Meta:
         model = Mission
         fields = ["programme", "status", "mission_type", "quartier", "urgency", "origin"]
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A record number: an integer within the database's ids (no decimal, no overflow)."""
+
+    field_class = forms.IntegerField
+
+
+class AccessLogFilter(django_filters.FilterSet):
+    """The data protection officer's filters on the access log of residents' records."""
+
+    resident = IdFilter(
+        label=_("N° de l'habitant·e"), field_name="resident_id", min_value=1, max_value=MAX_ID
+    )
+    user = django_filters.ModelChoiceFilter(
+        label=_("Consulté par"), queryset=User.objects.none(), empty_label=_("Tout le monde")
+    )
+    since = django_filters.DateFilter(
+        label=_("Du"), field_name="accessed_at__date", lookup_expr="gte", widget=DATE_WIDGET
+    )
+    until = django_filters.DateFilter(
+        label=_("Au"), field_name="accessed_at__date", lookup_expr="lte", widget=DATE_WIDGET
+    )
+
+    class Meta:
+        model = ResidentAccessLog
+        fields = ["resident", "user", "since", "until"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["user"].queryset = readers(self.queryset)

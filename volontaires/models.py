@@ -14,9 +14,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from solidaren.access import AccessQuerySet, OwnedQuerySet, coordinated_association_ids, is_agent
+from solidaren.access import (
+    AccessQuerySet,
+    OwnedQuerySet,
+    coordinated_association_ids,
+    is_agent,
+    is_data_protection_officer,
+)
 from solidaren.geography import COMMUNE_CHOICES, RENNES
 
 
@@ -222,6 +230,11 @@ class VolunteerProfile(models.Model):
     ical_token = models.CharField(
         _("jeton du calendrier"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
+    # Set when the retention job warned that the account will be anonymised
+    # (volontaires/retention.py); any later activity makes the warning stale.
+    retention_warned_at = models.DateTimeField(
+        _("prévenu·e de l'anonymisation le"), null=True, blank=True, editable=False
+    )
 
     objects = VolunteerProfileQuerySet.as_manager()
 
@@ -418,6 +431,9 @@ class Resident(models.Model):
         verbose_name=_("consentement recueilli par"),
     )
     created_at = models.DateTimeField(_("créé·e le"), auto_now_add=True)
+    # Erased on request or by the retention job (volontaires/resident_data.py): the row stays,
+    # without identity, so that the figures still count the resident.
+    anonymised_at = models.DateTimeField(_("anonymisé·e le"), null=True, blank=True, editable=False)
 
     objects = ResidentQuerySet.as_manager()
 
@@ -427,6 +443,8 @@ class Resident(models.Model):
         ordering = ["last_name", "first_name"]
 
     def __str__(self) -> str:
+        if self.anonymised_at is not None:
+            return gettext("Habitant·e anonymisé·e n°%(pk)s") % {"pk": self.pk}
         return f"{self.first_name} {self.last_name}"
 
 
@@ -785,3 +803,59 @@ class KeepInTouchRequest(models.Model):
 
     def __str__(self) -> str:
         return str(self.assignment)
+
+
+class ResidentAccessSource(models.TextChoices):
+    STAFF_MISSION = "mission", _("Page mission des agents")
+    VOLUNTEER_MISSION = "volontaire", _("Page mission des volontaires, vue par un agent")
+    BACK_OFFICE_CHANGE = "back-office", _("Fiche du back-office")
+    BACK_OFFICE_HISTORY = "historique", _("Historique du back-office")
+    EXPORT = "export", _("Export des données")
+    ERASURE_CONFIRMATION = "confirmation", _("Confirmation de l'effacement")
+    ERASURE = "effacement", _("Effacement")
+
+
+class ResidentAccessLogQuerySet(AccessQuerySet):
+    """The data protection officer reads the log; nobody changes it (not even agents)."""
+
+    def visible_to(self, user) -> models.QuerySet:
+        return self.all() if is_data_protection_officer(user) else self.none()
+
+    def editable_by(self, user) -> models.QuerySet:
+        return self.none()
+
+
+class ResidentAccessLog(models.Model):
+    """One reading of a resident's record by staff: who, when, which record and from which
+    page — never the data that was shown (volontaires/access_log.py writes it)."""
+
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        related_name="access_logs",
+        verbose_name=_("habitant·e"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("consulté par"),
+    )
+    accessed_at = models.DateTimeField(_("le"), default=timezone.now)
+    source = models.CharField(_("depuis"), max_length=12, choices=ResidentAccessSource.choices)
+    path = models.CharField(_("adresse de la page"), max_length=300)
+
+    objects = ResidentAccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consultation d'une fiche d'habitant·e")
+        verbose_name_plural = _("journal des consultations des fiches d'habitant·es")
+        ordering = ["-accessed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["accessed_at"]),
+            models.Index(fields=["resident", "accessed_at"]),
+            models.Index(fields=["user", "accessed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — n°{self.resident_id} ({self.accessed_at:%d/%m/%Y %H:%M})"

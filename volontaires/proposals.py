@@ -319,7 +319,7 @@ def decline(assignment: Assignment, *, user, reason: str = "") -> Assignment:
 def cancel(assignment: Assignment, *, reason: str = "") -> Assignment:
     """Calls off a proposal or an accepted mission not done yet (e.g. the volunteer deleted
     their account); the place opens again and, as after a decline, the next candidate of a
-    resident's or staff mission is asked."""
+    resident's or staff mission still to come is asked."""
     assignment, mission = _locked_assignment(assignment, None)
     if assignment.status not in (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED):
         raise ValidationError(_("Seule une mission proposée ou acceptée peut être annulée."))
@@ -328,7 +328,10 @@ def cancel(assignment: Assignment, *, reason: str = "") -> Assignment:
     assignment.decline_reason = reason.strip()
     assignment.save(update_fields=["status", "answered_at", "decline_reason"])
     _refresh_mission_status(mission)
-    if not mission.volunteer_calls:
+    # Nobody is asked for a mission whose date has passed (e.g. an old account anonymised).
+    if not mission.volunteer_calls and (
+        mission.date is None or mission.date >= timezone.localdate()
+    ):
         transaction.on_commit(lambda: propose_best(mission, count=1))
     return assignment
 
@@ -415,4 +418,4 @@ def due_reminders(today: datetime.date):
         status=AssignmentStatus.ACCEPTED,
         mission__date=today + datetime.timedelta(days=1),
         reminded_on__isnull=True,
-    ).select_related("mission", "volunteer__user")
+    ).select_related("mission__resident", "volunteer__user")

@@ -285,3 +285,15 @@ class ProgrammeChoiceForm(forms.Form):
             "invalid_choice": _("Ce programme n'existe pas : choisissez-en un dans la liste.")
         },
     )
+
+
+class ResidentErasureForm(forms.Form):
+    """The confirmation step of a resident's erasure (it cannot be undone)."""
+
+    confirm = forms.BooleanField(
+        label=_(
+            "Je confirme l'effacement : l'identité, le téléphone, l'adresse et les besoins de "
+            "cette personne seront effacés définitivement."
+        ),
+        error_messages={"required": _("Cochez la case pour confirmer l'effacement.")},
+    )

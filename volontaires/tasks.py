@@ -10,12 +10,16 @@ from django.utils import timezone, translation
 
 
 def _send(assignment, template: str, subject: str) -> None:
+    from volontaires.privacy import contact_for_assignment, visible_place
+
     with translation.override(settings.LANGUAGE_CODE):
         body = render_to_string(
             template,
             {
                 "assignment": assignment,
                 "mission": assignment.mission,
+                # A resident's home is written only while the volunteer may read the contact.
+                "place": visible_place(assignment.mission, contact_for_assignment(assignment)),
                 "volunteer": assignment.volunteer,
                 "url": settings.SITE_URL + reverse("volontaires:my_space"),
                 "hours": settings.VOLUNTEER_PROPOSAL_HOURS,
@@ -81,3 +85,12 @@ def send_mission_reminders() -> int:
             locked.save(update_fields=["reminded_on"])
             sent += 1
     return sent
+
+
+@shared_task(name="volontaires.apply_retention")
+def apply_retention() -> dict[str, int]:
+    """Daily: anonymises residents and volunteers inactive for too long (warning volunteers
+    one month before) and deletes the access log's old rows (volontaires/retention.py)."""
+    from volontaires.retention import apply_retention as apply
+
+    return apply().as_dict()

@@ -2,6 +2,7 @@ from django.urls import path
 
 from volontaires.views import calls as call_views
 from volontaires.views import figures as figure_views
+from volontaires.views import personal_data as personal_data_views
 from volontaires.views import staff as staff_views
 from volontaires.views import training as training_views
 from volontaires.views import volunteer as volunteer_views
@@ -49,6 +50,23 @@ urlpatterns = [
     path("calendrier/lien/", volunteer_views.calendar_token, name="calendar_token"),
     path("calendrier/<str:token>.ics", volunteer_views.calendar_feed, name="calendar_feed"),
     path("compte/suppression/", volunteer_views.account_delete, name="account_delete"),
+    # Personal data (views/personal_data.py): exports, erasure, access log
+    path("compte/mes-donnees.json", personal_data_views.account_export, name="account_export"),
+    path(
+        "agents/habitants/<int:pk>/donnees.json",
+        personal_data_views.resident_export,
+        name="staff_resident_export",
+    ),
+    path(
+        "agents/habitants/<int:pk>/effacement/",
+        personal_data_views.resident_erase,
+        name="staff_resident_erase",
+    ),
+    path(
+        "protection-des-donnees/journal/",
+        personal_data_views.access_log,
+        name="access_log",
+    ),
     # Agents (views/staff.py): residents' requests, missions, proposals, volunteers
     path("demandes/nouvelle/", staff_views.request_new, name="staff_request_new"),
     path("agents/missions/", staff_views.mission_list, name="staff_missions"),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from solidaren import outbox
 from solidaren.access import get_visible_or_404, role_required
 from volontaires import casework, matching, proposals
+from volontaires.access_log import record_resident_access
 from volontaires.filters import StaffMissionFilter
 from volontaires.models import (
     COMMITTED,
@@ -28,6 +29,7 @@ from volontaires.models import (
     Mission,
     MissionStatus,
     Programme,
+    ResidentAccessSource,
     VolunteerProfile,
 )
 from volontaires.staff_forms import CompletionForm, RequestMissionForm, ResidentForm
@@ -151,6 +153,13 @@ def _missions():
 @role_required("agent")
 def mission_detail(request, pk):
     mission = get_visible_or_404(_missions(), request.user, pk=pk)
+    if mission.resident_id is not None:  # the page shows the resident's whole record
+        record_resident_access(
+            user=request.user,
+            resident_id=mission.resident_id,
+            source=ResidentAccessSource.STAFF_MISSION,
+            path=request.path,
+        )
     today = timezone.localdate()
     assignments = list(
         mission.assignments.select_related("volunteer__user", "proposed_by").order_by(

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from solidaren.access import get_visible_or_404, is_agent, is_coordinator, role_required
 from volontaires import ical, proposals
+from volontaires.access_log import record_resident_access
 from volontaires.accounts import anonymise_account, can_delete_own_account
 from volontaires.enrolments import change_enrolment_status
 from volontaires.follow_up import request_keep_in_touch
@@ -43,9 +44,10 @@ from volontaires.models import (
     EnrolmentStatusChange,
     Mission,
     MissionStatus,
+    ResidentAccessSource,
     VolunteerProfile,
 )
-from volontaires.privacy import contact_for_assignment, resident_details_for
+from volontaires.privacy import contact_for_assignment, resident_details_for, visible_place
 from volontaires.self_service import OpenCallFilter, open_calls
 
 CALLS_PER_PAGE = 50
@@ -124,12 +126,8 @@ def _my_assignments(profile: VolunteerProfile) -> dict[str, list[Assignment]]:
     )
     grouped: dict[str, list[Assignment]] = {"proposed": [], "accepted": [], "done": []}
     for assignment in assignments:
-        assignment.contact = contact_for_assignment(assignment)
-        # The place of a resident's mission may be their home: shown with the contact only.
-        mission = assignment.mission
-        assignment.place = (
-            mission.place if mission.resident_id is None or assignment.contact else ""
-        )
+        assignment.contact = contact_for_assignment(assignment, today=today)
+        assignment.place = visible_place(assignment.mission, assignment.contact)
         assignment.deadline = assignment.proposed_at + proposals.proposal_lifetime()
         assignment.to_declare = assignment.mission.date is not None and (
             assignment.mission.date <= today
@@ -361,13 +359,19 @@ def _render_mission(request, pk: int, *, completion_form=None):
         .first()
     )
     contact = resident_details_for(request.user, mission)
+    if contact is not None and is_agent(request.user):
+        record_resident_access(
+            user=request.user,
+            resident_id=mission.resident_id,
+            source=ResidentAccessSource.VOLUNTEER_MISSION,
+            path=request.path,
+        )
     is_call = mission.volunteer_calls and mission.resident_id is None
     context = {
         "mission": mission,
         "assignment": assignment,
         "contact": contact,
-        # The place of a resident's mission may be their home: shown with the contact only.
-        "place": mission.place if (mission.resident_id is None or contact) else "",
+        "place": visible_place(mission, contact),
         "is_call": is_call,
         "places_left": proposals.places_left(mission) if is_call else None,
         "decline_form": DeclineForm(),
