@@ -22,13 +22,12 @@ from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch
-from django.template import Context, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from conventions import rules
+from conventions import articles, rules
 from conventions.models import (
     ArticleTemplate,
     Convention,
@@ -121,15 +120,16 @@ def _paragraphs(text: str) -> str:
     return "\n".join(block if block.startswith("<") else f"<p>{block}</p>" for block in blocks)
 
 
-def render_article(article: ArticleTemplate, context: dict) -> str:
+def render_article(article: ArticleTemplate, variables: dict) -> str:
+    """One article's HTML, rendered in the sandbox (conventions/articles.py) from plain values."""
     try:
-        template = Template("{% load money %}" + article.body)
-    except TemplateSyntaxError as error:
+        body = articles.render_article(article.body, variables)
+    except articles.ArticleRefused as error:
         raise DocumentError(
             _("L'article %(position)s « %(title)s » contient une erreur : %(error)s")
             % {"position": article.position, "title": article.title, "error": error}
         ) from error
-    return _paragraphs(template.render(Context(context)))
+    return _paragraphs(body)
 
 
 def convention_context(convention: Convention) -> dict:
@@ -161,19 +161,29 @@ def convention_context(convention: Convention) -> dict:
         "in_kind_supports": in_kind_supports,
         "payment_deadline_days": rules.PAYMENT_DEADLINE_DAYS,
     }
-    context["amounts_table"] = mark_safe(
-        render_to_string("conventions/pdf/_amounts_table.html", context)
+    # Rendered by our own autoescaped templates: safe HTML strings, inserted as they are.
+    blocks = {
+        name: render_to_string(f"conventions/pdf/{template}", context)
+        for name, template in [
+            ("amounts_table", "_amounts_table.html"),
+            ("in_kind_table", "_in_kind_table.html"),
+            ("objectives_list", "_objectives.html"),
+        ]
+    }
+    context.update(blocks)
+    variables = articles.convention_variables(
+        convention=convention,
+        funders=funders,
+        funders_sentence=context["funders_sentence"],
+        table=table,
+        has_in_kind_support=bool(in_kind_supports),
+        payment_deadline_days=rules.PAYMENT_DEADLINE_DAYS,
+        **blocks,
     )
-    context["in_kind_table"] = mark_safe(
-        render_to_string("conventions/pdf/_in_kind_table.html", context)
-    )
-    context["objectives_list"] = mark_safe(
-        render_to_string("conventions/pdf/_objectives.html", context)
-    )
-    articles = ArticleTemplate.objects.filter(is_active=True).order_by("position")
+    active_articles = ArticleTemplate.objects.filter(is_active=True).order_by("position")
     context["articles"] = [
-        (number, article.title, mark_safe(render_article(article, context)))
-        for number, article in enumerate(articles, start=1)
+        (number, article.title, mark_safe(render_article(article, variables)))  # noqa: S308 — sandboxed and autoescaped (articles.py)
+        for number, article in enumerate(active_articles, start=1)
     ]
     return context
 
