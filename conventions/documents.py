@@ -14,11 +14,16 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import mimetypes
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch
@@ -240,21 +245,45 @@ def is_stale(document: GeneratedDocument) -> bool:
 # --- PDF ------------------------------------------------------------------------------------
 
 
+def static_file(url: str) -> Path | None:
+    """The file behind a `/static/...` URL of a document, or None.
+
+    Looked up first in the static files storage, the one that serves them (in production the
+    collected files of STATIC_ROOT, under the hashed names `{% static %}` writes), then through
+    the finders (the source folders, in development). Both join the name under their root and
+    refuse anything that escapes it, so no other file of the machine is ever read.
+    """
+    path = unquote(url.removeprefix("file://").split("?", 1)[0].split("#", 1)[0])
+    if not path.startswith(settings.STATIC_URL):
+        return None
+    name = path.removeprefix(settings.STATIC_URL)
+    try:
+        if staticfiles_storage.exists(name):
+            found = staticfiles_storage.path(name)
+        else:
+            found = finders.find(name)
+    except (SuspiciousFileOperation, NotImplementedError, ValueError):
+        return None
+    return Path(found) if found and Path(found).is_file() else None
+
+
 def static_url_fetcher():
-    """A fetcher that serves /static/ files from disk and data: URLs, and refuses anything else
-    (no HTTP back to the app, no other file of the machine)."""
-    from weasyprint.urls import URLFetcher
+    """A fetcher that serves /static/ files and data: URLs, and refuses anything else (no HTTP
+    back to the app, no file outside the static files)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticFilesFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
                 return super().fetch(url, headers)
-            path = url.removeprefix("file://")
-            if path.startswith(settings.STATIC_URL):
-                found = finders.find(path.removeprefix(settings.STATIC_URL))
-                if found:
-                    return super().fetch(f"file://{found}", headers)
-            raise ValueError(f"Refused to fetch {url!r} while rendering a PDF.")
+            found = static_file(url)
+            if found is None:
+                logger.warning("Refused to fetch %r while rendering a PDF.", url)
+                raise ValueError(f"Refused to fetch {url!r} while rendering a PDF.")
+            content_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+            # The response keeps the /static/ URL, so that the stylesheet's own relative URLs
+            # resolve through this fetcher too.
+            return URLFetcherResponse(url, found.open("rb"), headers={"Content-Type": content_type})
 
     return StaticFilesFetcher(allowed_protocols=["file", "data"])
 
