@@ -102,3 +102,17 @@ def elf_after_eof_pdf() -> bytes:
 def header_then_elf() -> bytes:
     """`%PDF-` followed by a program: what the first-bytes check used to accept."""
     return b"%PDF-" + ELF_PROGRAM
+
+
+def xfa_form_pdf() -> bytes:
+    """A dynamic XFA form, whose XML may carry scripts."""
+    writer = _writer()
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {
+            NameObject("/Fields"): ArrayObject([]),
+            NameObject("/XFA"): TextStringObject(
+                "<xdp:xdp><script>app.alert(1)</script></xdp:xdp>"
+            ),
+        }
+    )
+    return _written(writer)

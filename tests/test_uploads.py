@@ -159,6 +159,7 @@ REFUSALS = [
         "fichiers intégrés",
     ),
     ("embedded executable", pdf_samples.embedded_file_pdf(), "programme exécutable"),
+    ("XFA form", pdf_samples.xfa_form_pdf(), "formulaire dynamique (XFA)"),
     ("encrypted", _encrypted(), "protégé par un mot de passe"),
     (
         "broken PDF",
@@ -195,6 +196,7 @@ def test_each_refusal_has_its_own_code():
         refusal_code(pdf_samples.page_automatic_action_pdf()),
         refusal_code(pdf_samples.launch_link_pdf()),
         refusal_code(pdf_samples.embedded_file_pdf("notes.txt", b"bonjour")),
+        refusal_code(pdf_samples.xfa_form_pdf()),
         refusal_code(_encrypted()),
         refusal_code(b"%PDF-1.4\n%%EOF"),
         refusal_code(b"texte"),
@@ -208,6 +210,7 @@ def test_each_refusal_has_its_own_code():
         "automatic_action",
         "launch",
         "embedded_file",
+        "xfa",
         "encrypted",
         "unreadable",
         "content",
