@@ -22,6 +22,7 @@ from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from conventions import articles, documents, rules
+from conventions.forms import ReportAttachmentForm
 from conventions.models import (
     ArticleTemplate,
     BudgetLine,
@@ -408,6 +409,7 @@ class ReportActionInline(admin.StackedInline):
 
 class ReportAttachmentInline(admin.TabularInline):
     model = ReportAttachment
+    form = ReportAttachmentForm  # uploads: the same PDF checks as in the portal
     extra = 0
 
 

@@ -7,6 +7,7 @@ from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -111,7 +112,8 @@ class ReportAttachmentForm(forms.ModelForm):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        validate_pdf(upload)
+        if isinstance(upload, UploadedFile):  # a new file; one already stored was checked then
+            validate_pdf(upload)
         return upload
 
     def clean(self):

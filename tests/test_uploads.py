@@ -324,3 +324,54 @@ def test_media_lies_outside_every_static_folder_and_no_url_serves_it(
         kwargs={"pk": report.pk, "attachment_pk": ReportAttachment.objects.get().pk},
     )
     assert coordinator_client.get(download).status_code == 200  # the permission-checked way
+
+
+# --- back-office --------------------------------------------------------------------------
+
+
+def admin_form_data(response) -> dict:
+    """The POST data of an admin change page as rendered (main form and inlines)."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if isinstance(value, bool):
+                if value:
+                    data[field.html_name] = "on"
+            elif value is not None and not hasattr(value, "url"):  # files are not sent back
+                data[field.html_name] = str(value)
+    return data
+
+
+def test_the_back_office_upload_goes_through_the_same_checks(client, agent, report, settings):
+    agent.is_superuser = True
+    agent.save()
+    client.force_login(agent)
+    url = reverse("admin:conventions_yearlyreport_change", args=[report.pk])
+
+    def post_with_attachment(content):
+        data = admin_form_data(client.get(url))
+        data.update(
+            {
+                "attachments-TOTAL_FORMS": "1",
+                "attachments-0-report": str(report.pk),
+                "attachments-0-title": "Comptes",
+                "attachments-0-file": SimpleUploadedFile("comptes.pdf", content),
+            }
+        )
+        return client.post(url, data)
+
+    refused = post_with_attachment(pdf_samples.open_action_javascript_pdf())
+    assert refused.status_code == 200
+    assert "action automatique à son ouverture" in page_text(refused)
+    assert not ReportAttachment.objects.exists() and stored_files(settings) == []
+
+    assert post_with_attachment(pdf_samples.plain_pdf()).status_code == 302
+    assert ReportAttachment.objects.get().file.read() == pdf_samples.plain_pdf()
+
+    # Saving the report again does not send the stored file back: it is not checked again.
+    assert client.post(url, admin_form_data(client.get(url))).status_code == 302
+    assert ReportAttachment.objects.count() == 1
