@@ -25,6 +25,7 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
@@ -258,11 +259,12 @@ def static_file(url: str) -> Path | None:
         return None
     name = path.removeprefix(settings.STATIC_URL)
     try:
-        if staticfiles_storage.exists(name):
+        # A storage on this machine (FileSystemStorage and WhiteNoise's, which derive from it).
+        if isinstance(staticfiles_storage, FileSystemStorage) and staticfiles_storage.exists(name):
             found = staticfiles_storage.path(name)
         else:
             found = finders.find(name)
-    except (SuspiciousFileOperation, NotImplementedError, ValueError):
+    except (SuspiciousFileOperation, ValueError):
         return None
     return Path(found) if found and Path(found).is_file() else None
 
