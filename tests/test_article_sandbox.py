@@ -19,7 +19,7 @@ from django.urls import reverse
 from conventions import articles, documents
 from conventions.default_articles import DEFAULT_ARTICLES
 from conventions.models import ArticleTemplate, DocumentStatus, InKindSupport
-from tests.factories import CommitmentFactory, ConventionFactory, FunderFactory
+from tests.factories import CommitmentFactory, ConventionFactory, FunderFactory, give_totp
 
 sandbox_migration = importlib.import_module(
     "conventions.migrations.0005_sandboxed_article_variables"
@@ -47,6 +47,7 @@ def convention(association_a):
 def superuser_client(client, agent):
     agent.is_superuser = True
     agent.save()
+    give_totp(agent)  # superusers need TOTP to open any page (solidaren.two_factor)
     client.force_login(agent)
     return client
 

@@ -20,7 +20,7 @@ from conventions.models import ReportAttachment
 from solidaren import settings as project_settings
 from solidaren.uploads import validate_pdf
 from tests import pdf_samples
-from tests.factories import ConventionFactory, FunderFactory, YearlyReportFactory
+from tests.factories import ConventionFactory, FunderFactory, YearlyReportFactory, give_totp
 
 MB = 1024 * 1024
 
@@ -349,6 +349,7 @@ def admin_form_data(response) -> dict:
 def test_the_back_office_upload_goes_through_the_same_checks(client, agent, report, settings):
     agent.is_superuser = True
     agent.save()
+    give_totp(agent)  # superusers need TOTP to open any page (solidaren.two_factor)
     client.force_login(agent)
     url = reverse("admin:conventions_yearlyreport_change", args=[report.pk])
 
