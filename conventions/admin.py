@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
-from django.template import Template, TemplateSyntaxError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -22,7 +21,8 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from conventions import documents, rules
+from conventions import articles, documents, rules
+from conventions.forms import ReportAttachmentForm
 from conventions.models import (
     ArticleTemplate,
     BudgetLine,
@@ -409,6 +409,7 @@ class ReportActionInline(admin.StackedInline):
 
 class ReportAttachmentInline(admin.TabularInline):
     model = ReportAttachment
+    form = ReportAttachmentForm  # uploads: the same PDF checks as in the portal
     extra = 0
 
 
@@ -465,19 +466,15 @@ class YearlyReportAdmin(SimpleHistoryAdmin):
 
 
 class ArticleTemplateForm(forms.ModelForm):
+    """The text is checked by the model's `clean` (the sandbox); the help lists what it may use."""
+
     class Meta:
         model = ArticleTemplate
         fields = ["position", "title", "body", "is_active"]
 
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        try:
-            Template("{% load money %}" + body)
-        except TemplateSyntaxError as error:
-            raise ValidationError(
-                gettext("Ce texte contient une erreur de modèle : %(error)s") % {"error": error}
-            ) from error
-        return body
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = articles.help_text()
 
 
 @admin.register(ArticleTemplate)

@@ -1,5 +1,6 @@
 """Default articles of the convention document (loaded by a data migration, then edited by staff
-in the back-office). Bodies are Django templates; blank lines separate paragraphs."""
+in the back-office). Bodies are sandboxed templates (conventions/articles.py lists what they may
+use); blank lines separate paragraphs."""
 
 DEFAULT_ARTICLES = [
     (
@@ -7,25 +8,25 @@ DEFAULT_ARTICLES = [
         "Objet de la convention",
         "La présente convention a pour objet de définir les conditions dans lesquelles "
         "{{ funders_sentence }} soutien{{ funders|length|pluralize:'t,nent' }} le projet "
-        "associatif de {{ association.name }} : {{ convention.purpose }}.\n\n"
+        "associatif de {{ association_name }} : {{ purpose }}.\n\n"
         "Elle s'inscrit dans le réseau SolidaRen, réseau des associations rennaises de solidarité "
         "piloté par le CCAS de la Ville de Rennes.",
     ),
     (
         2,
         "Durée",
-        "La convention est conclue pour la période du {{ convention.start_date|date:'j F Y' }} "
-        "au {{ convention.end_date|date:'j F Y' }}, soit {{ years|length }} année{{ years|length"
+        "La convention est conclue pour la période du {{ start_date|date:'j F Y' }} "
+        "au {{ end_date|date:'j F Y' }}, soit {{ years|length }} année{{ years|length"
         "|pluralize }} ({{ years|first }}–{{ years|last }}). Son renouvellement fait l'objet "
         "d'une nouvelle convention.",
     ),
     (
         3,
         "Engagements de l'association",
-        "{{ association.name }} s'engage à mettre en œuvre les actions décrites en annexe, à "
+        "{{ association_name }} s'engage à mettre en œuvre les actions décrites en annexe, à "
         "accueillir de façon inconditionnelle les personnes en situation de précarité du "
         "territoire métropolitain et à respecter le contrat d'engagement républicain, dont "
-        "l'attestation a été signée le {{ convention.republican_contract_attested_on|date:'j F Y'"
+        "l'attestation a été signée le {{ republican_contract_attested_on|date:'j F Y'"
         "|default:'— (à compléter)' }}.\n\n"
         "Elle s'engage à mentionner le soutien des financeurs dans ses supports de communication.",
     ),
@@ -36,12 +37,12 @@ DEFAULT_ARTICLES = [
         "à l'association les montants annuels suivants, en euros :\n\n"
         "{{ amounts_table }}\n\n"
         "La valeur totale du soutien prévu par la convention, aide en nature valorisée comprise, "
-        "s'élève à {{ table.total|euros }}.",
+        "s'élève à {{ total_support|euros }}.",
     ),
     (
         5,
         "Aides en nature",
-        "{% if in_kind_supports %}Les financeurs apportent en outre les aides en nature "
+        "{% if has_in_kind_support %}Les financeurs apportent en outre les aides en nature "
         "suivantes, valorisées chaque année dans les comptes de l'association (compte 861 pour "
         "la mise à disposition de locaux) :\n\n{{ in_kind_table }}{% else %}La présente "
         "convention ne prévoit pas d'aide en nature.{% endif %}",
@@ -56,7 +57,7 @@ DEFAULT_ARTICLES = [
     (
         7,
         "Modalités de versement",
-        "La subvention annuelle est versée {{ convention.get_payment_terms_display|lower }}, dans "
+        "La subvention annuelle est versée {{ payment_terms|lower }}, dans "
         "un délai de {{ payment_deadline_days }} jours à compter de la notification de la "
         "décision d'attribution (loi n° 2021-875 du 1er juillet 2021), sur le compte bancaire "
         "de l'association.",

@@ -14,22 +14,27 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import mimetypes
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.db.models import Prefetch, Q
-from django.template import Context, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from conventions import rules
+from conventions import articles, rules
 from conventions.models import (
     ArticleTemplate,
     Convention,
@@ -122,15 +127,16 @@ def _paragraphs(text: str) -> str:
     return "\n".join(block if block.startswith("<") else f"<p>{block}</p>" for block in blocks)
 
 
-def render_article(article: ArticleTemplate, context: dict) -> str:
+def render_article(article: ArticleTemplate, variables: dict) -> str:
+    """One article's HTML, rendered in the sandbox (conventions/articles.py) from plain values."""
     try:
-        template = Template("{% load money %}" + article.body)
-    except TemplateSyntaxError as error:
+        body = articles.render_article(article.body, variables)
+    except articles.ArticleRefused as error:
         raise DocumentError(
             _("L'article %(position)s « %(title)s » contient une erreur : %(error)s")
             % {"position": article.position, "title": article.title, "error": error}
         ) from error
-    return _paragraphs(template.render(Context(context)))
+    return _paragraphs(body)
 
 
 def convention_context(convention: Convention) -> dict:
@@ -162,19 +168,29 @@ def convention_context(convention: Convention) -> dict:
         "in_kind_supports": in_kind_supports,
         "payment_deadline_days": rules.PAYMENT_DEADLINE_DAYS,
     }
-    context["amounts_table"] = mark_safe(
-        render_to_string("conventions/pdf/_amounts_table.html", context)
+    # Rendered by our own autoescaped templates: safe HTML strings, inserted as they are.
+    blocks = {
+        name: render_to_string(f"conventions/pdf/{template}", context)
+        for name, template in [
+            ("amounts_table", "_amounts_table.html"),
+            ("in_kind_table", "_in_kind_table.html"),
+            ("objectives_list", "_objectives.html"),
+        ]
+    }
+    context.update(blocks)
+    variables = articles.convention_variables(
+        convention=convention,
+        funders=funders,
+        funders_sentence=context["funders_sentence"],
+        table=table,
+        has_in_kind_support=bool(in_kind_supports),
+        payment_deadline_days=rules.PAYMENT_DEADLINE_DAYS,
+        **blocks,
     )
-    context["in_kind_table"] = mark_safe(
-        render_to_string("conventions/pdf/_in_kind_table.html", context)
-    )
-    context["objectives_list"] = mark_safe(
-        render_to_string("conventions/pdf/_objectives.html", context)
-    )
-    articles = ArticleTemplate.objects.filter(is_active=True).order_by("position")
+    active_articles = ArticleTemplate.objects.filter(is_active=True).order_by("position")
     context["articles"] = [
-        (number, article.title, mark_safe(render_article(article, context)))
-        for number, article in enumerate(articles, start=1)
+        (number, article.title, mark_safe(render_article(article, variables)))  # noqa: S308 — sandboxed and autoescaped (articles.py)
+        for number, article in enumerate(active_articles, start=1)
     ]
     return context
 
@@ -231,21 +247,46 @@ def is_stale(document: GeneratedDocument) -> bool:
 # --- PDF ------------------------------------------------------------------------------------
 
 
+def static_file(url: str) -> Path | None:
+    """The file behind a `/static/...` URL of a document, or None.
+
+    Looked up first in the static files storage, the one that serves them (in production the
+    collected files of STATIC_ROOT, under the hashed names `{% static %}` writes), then through
+    the finders (the source folders, in development). Both join the name under their root and
+    refuse anything that escapes it, so no other file of the machine is ever read.
+    """
+    path = unquote(url.removeprefix("file://").split("?", 1)[0].split("#", 1)[0])
+    if not path.startswith(settings.STATIC_URL):
+        return None
+    name = path.removeprefix(settings.STATIC_URL)
+    try:
+        # A storage on this machine (FileSystemStorage and WhiteNoise's, which derive from it).
+        if isinstance(staticfiles_storage, FileSystemStorage) and staticfiles_storage.exists(name):
+            found = staticfiles_storage.path(name)
+        else:
+            found = finders.find(name)
+    except (SuspiciousFileOperation, ValueError):
+        return None
+    return Path(found) if found and Path(found).is_file() else None
+
+
 def static_url_fetcher():
-    """A fetcher that serves /static/ files from disk and data: URLs, and refuses anything else
-    (no HTTP back to the app, no other file of the machine)."""
-    from weasyprint.urls import URLFetcher
+    """A fetcher that serves /static/ files and data: URLs, and refuses anything else (no HTTP
+    back to the app, no file outside the static files)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticFilesFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
                 return super().fetch(url, headers)
-            path = url.removeprefix("file://")
-            if path.startswith(settings.STATIC_URL):
-                found = finders.find(path.removeprefix(settings.STATIC_URL))
-                if found:
-                    return super().fetch(f"file://{found}", headers)
-            raise ValueError(f"Refused to fetch {url!r} while rendering a PDF.")
+            found = static_file(url)
+            if found is None:
+                logger.warning("Refused to fetch %r while rendering a PDF.", url)
+                raise ValueError(f"Refused to fetch {url!r} while rendering a PDF.")
+            content_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+            # The response keeps the /static/ URL, so that the stylesheet's own relative URLs
+            # resolve through this fetcher too.
+            return URLFetcherResponse(url, found.open("rb"), headers={"Content-Type": content_type})
 
     return StaticFilesFetcher(allowed_protocols=["file", "data"])
 

@@ -7,13 +7,13 @@ from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import BudgetLine, ReportAction, ReportAttachment, YearlyReport
+from solidaren.uploads import validate_pdf
 
-PDF_MAGIC = b"%PDF-"
 MAX_BUDGET_LINES = 200
 
 
@@ -95,7 +95,7 @@ ReportActionFormSet = forms.inlineformset_factory(
 
 
 class ReportAttachmentForm(forms.ModelForm):
-    """A PDF: the name ends in .pdf, the content starts like a PDF, the size stays reasonable."""
+    """A PDF checked from its content by the project's validator (solidaren/uploads.py)."""
 
     class Meta:
         model = ReportAttachment
@@ -106,32 +106,14 @@ class ReportAttachmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["title"].required = False
         self.fields["file"].widget.attrs["accept"] = "application/pdf,.pdf"
-        self.fields["file"].help_text = _("PDF uniquement, %(max)s Mo au maximum.") % {
-            "max": settings.REPORT_ATTACHMENT_MAX_MB
-        }
+        self.fields["file"].help_text = _(
+            "PDF uniquement, %(max)s Mo au maximum, sans script ni fichier intégré."
+        ) % {"max": settings.UPLOAD_MAX_MB}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".pdf"):
-            raise forms.ValidationError(
-                _("Seuls les fichiers PDF sont acceptés : le nom du fichier doit finir par .pdf."),
-                code="extension",
-            )
-        max_mb = settings.REPORT_ATTACHMENT_MAX_MB
-        if upload.size > max_mb * 1024 * 1024:
-            raise forms.ValidationError(
-                _("Ce fichier pèse %(size)s : la taille maximale est de %(max)s Mo.")
-                % {"size": filesizeformat(upload.size), "max": max_mb},
-                code="size",
-            )
-        upload.seek(0)
-        head = upload.read(len(PDF_MAGIC))
-        upload.seek(0)
-        if head != PDF_MAGIC:
-            raise forms.ValidationError(
-                _("Ce fichier n'est pas un vrai PDF : son contenu n'est pas au format PDF."),
-                code="content",
-            )
+        if isinstance(upload, UploadedFile):  # a new file; one already stored was checked then
+            validate_pdf(upload)
         return upload
 
     def clean(self):

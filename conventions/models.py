@@ -11,6 +11,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -773,10 +774,11 @@ class ReportAttachment(models.Model):
 
 
 class ArticleTemplate(models.Model):
-    """An article of the convention document, written by staff in Django template language.
+    """An article of the convention document, written by staff in a sandboxed template language.
 
-    Staff adapt the wording in the back-office without touching code; the text may use the
-    variables listed in the help text (e.g. {{ convention.reference }}).
+    Staff adapt the wording in the back-office without touching code; the text may use only
+    the plain variables, tags and filters of conventions/articles.py (e.g. {{ reference }}),
+    never the convention's objects: a text asking for anything else cannot be saved.
     """
 
     position = models.PositiveSmallIntegerField(_("numéro d'ordre"), unique=True)
@@ -784,9 +786,8 @@ class ArticleTemplate(models.Model):
     body = models.TextField(
         _("texte"),
         help_text=_(
-            "Variables disponibles : {{ convention }}, {{ association }}, {{ funders }}, "
-            "{{ table }} (montants), {{ objectives }}, {{ in_kind_supports }}, {{ years }}, "
-            "{{ payment_deadline_days }}. Filtre {{ montant|euros }} pour les montants."
+            "Paragraphes séparés par une ligne vide ; seules les variables, balises et filtres "
+            "listés dans le formulaire du back-office sont acceptés."
         ),
     )
     is_active = models.BooleanField(_("inclus dans les conventions"), default=True)
@@ -800,6 +801,16 @@ class ArticleTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.title}"
+
+    def clean(self) -> None:
+        # Imported here: the sandbox's `euros` filter reaches conventions.rules, which imports
+        # this module.
+        from conventions.articles import ArticleRefused, compile_article
+
+        try:
+            compile_article(self.body)
+        except ArticleRefused as error:
+            raise ValidationError({"body": str(error)}) from error
 
 
 class DocumentKind(models.TextChoices):

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "solidaren.middleware.FrenchFirstLocaleMiddleware",
+    "solidaren.middleware.UploadSizeLimitMiddleware",  # uploads: before anything reads the body
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -348,9 +349,22 @@ MIDDLEWARE.insert(
 # Conventions and yearly reports.
 # Value of one hour of volunteering in yearly reports (minimum wage with employer charges).
 VOLUNTEER_HOUR_VALUE = envstr("VOLUNTEER_HOUR_VALUE", "17.00")
-REPORT_ATTACHMENT_MAX_MB = envint("REPORT_ATTACHMENT_MAX_MB", 10)
 # Who receives the conventions' reminders (renewal 6 months ahead); default: every active agent.
 CONVENTION_ALERT_EMAILS = envlist("CONVENTION_ALERT_EMAILS")
+
+# Uploads (solidaren/uploads.py): the largest file accepted, in MB (PDF attachments). A request
+# body above UPLOAD_MAX_MB + DATA_UPLOAD_MAX_MEMORY_SIZE is refused (413) before it is read, and
+# an upload handler stops a streamed file as soon as it passes the limit; the reverse proxy
+# should refuse such bodies first (nginx: client_max_body_size 11m for the default).
+# REPORT_ATTACHMENT_MAX_MB is the former name of the same setting.
+UPLOAD_MAX_MB = envint("UPLOAD_MAX_MB", envint("REPORT_ATTACHMENT_MAX_MB", 10))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # form fields besides files; real forms stay far below
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # larger uploads are spooled to a temporary file
+FILE_UPLOAD_HANDLERS = [
+    "solidaren.uploads.UploadLimitHandler",  # first: sees every chunk before it is stored
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Volontaires Solidaires: proposals a volunteer may receive in a month (national platform: 2).
 VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH = envint("VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH", 2)

@@ -200,21 +200,32 @@ def test_staff_edit_the_article_texts_without_touching_code(convention, client, 
     give_totp(agent)  # superusers need TOTP to open any page (solidaren.two_factor)
     client.force_login(agent)
     article = ArticleTemplate.objects.get(position=9)
+    url = reverse("admin:conventions_articletemplate_change", args=[article.pk])
 
     refused = client.post(
-        reverse("admin:conventions_articletemplate_change", args=[article.pk]),
-        {"position": 9, "title": "Communication", "body": "{% for %}", "is_active": "on"},
+        url, {"position": 9, "title": "Communication", "body": "{% for %}", "is_active": "on"}
     )
     assert "Ce texte contient une erreur de modèle" in refused.content.decode()
-    client.post(
-        reverse("admin:conventions_articletemplate_change", args=[article.pk]),
+    old_name = client.post(
+        url,
         {
             "position": 9,
-            "title": "Communication et logos",
+            "title": "Communication",
             "body": "Le logo de {{ association.name }} figure sur les affiches.",
             "is_active": "on",
         },
     )
+    assert "La variable « association.name » n&#x27;est pas disponible" in old_name.content.decode()
+    saved = client.post(
+        url,
+        {
+            "position": 9,
+            "title": "Communication et logos",
+            "body": "Le logo de {{ association_name }} figure sur les affiches.",
+            "is_active": "on",
+        },
+    )
+    assert saved.status_code == 302
 
     document = documents.generate(documents.convention_document(convention).pk)
     text = pdf_text(document.file.path)

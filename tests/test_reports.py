@@ -25,6 +25,7 @@ from conventions.models import (
     YearlyReport,
 )
 from conventions.rules import closed_year_message
+from tests import pdf_samples
 from tests.factories import (
     CommitmentFactory,
     ConventionFactory,
@@ -32,7 +33,7 @@ from tests.factories import (
     YearlyReportFactory,
 )
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf_samples.plain_pdf()
 
 
 # --- fixtures and helpers ---------------------------------------------------------------------
@@ -392,14 +393,15 @@ def test_a_text_file_named_pdf_is_refused(client, coordinator_a, report, media_r
 
 @pytest.mark.django_db
 def test_an_oversized_pdf_is_refused(client, coordinator_a, report, media_root, settings):
-    settings.REPORT_ATTACHMENT_MAX_MB = 1
+    settings.UPLOAD_MAX_MB = 1
     client.force_login(coordinator_a)
 
     response = upload(client, report, "comptes.pdf", PDF + b"0" * (1024 * 1024))
 
-    assert response.status_code == 200
-    assert "la taille maximale est de 1 Mo" in page_text(response)
+    assert response.status_code == 413
+    assert "la taille maximale acceptée : 1 Mo par fichier" in page_text(response)
     assert not ReportAttachment.objects.exists()
+    assert not any(media_root.rglob("*.pdf"))
 
 
 @pytest.mark.django_db
