@@ -1,5 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def sync_declared_groups(sender, *, apps, using, **kwargs) -> None:
+    """After every `migrate`: the declared back-office groups get their declared permissions.
+
+    Migration 0002_agents_group creates the agents' group, but permissions of models added
+    later exist only once `migrate` has run (Django creates them in post_migrate), so the
+    declaration is re-applied here, where they all exist.
+    """
+    from solidaren import roles
+
+    roles.sync_declared_groups(apps=apps, using=using)
 
 
 class SolidarenConfig(AppConfig):
@@ -14,4 +27,8 @@ class SolidarenConfig(AppConfig):
 
         worker_ready.connect(
             sweep_at_worker_start, weak=False, dispatch_uid="solidaren.outbox.worker_ready"
+        )
+        # Back-office rights: the declared groups follow solidaren/roles.py (see above).
+        post_migrate.connect(
+            sync_declared_groups, sender=self, dispatch_uid="solidaren.sync_declared_groups"
         )
