@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ def sync_declared_groups(sender, *, apps, using, **kwargs) -> None:
 
 
 class SolidarenConfig(AppConfig):
+    default = True  # "solidaren" in INSTALLED_APPS; the back-office's config is named in full
     name = "solidaren"
     verbose_name = _("Comptes et portail")
 
@@ -32,3 +34,10 @@ class SolidarenConfig(AppConfig):
         post_migrate.connect(
             sync_declared_groups, sender=self, dispatch_uid="solidaren.sync_declared_groups"
         )
+
+
+class BackOfficeAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the back-office site (solidaren.autocomplete.BackOfficeSite)."""
+
+    default = False
+    default_site = "solidaren.autocomplete.BackOfficeSite"

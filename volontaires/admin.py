@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from solidaren.autocomplete import TamperProofAutocomplete
 from volontaires.models import (
     Assignment,
     AvailabilitySlot,
@@ -57,7 +58,7 @@ class EnrolmentInline(admin.TabularInline):
 
 
 @admin.register(VolunteerProfile)
-class VolunteerProfileAdmin(admin.ModelAdmin):
+class VolunteerProfileAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     list_display = ["user", "commune", "quartier", "is_verified", "created_at"]
     list_filter = ["is_verified", "programmes", "commune", "quartier"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
@@ -75,14 +76,14 @@ class VolunteerProfileAdmin(admin.ModelAdmin):
             verify_volunteer(volunteer, by=request.user)
 
 
-class EnrolmentStatusChangeInline(admin.TabularInline):
+class EnrolmentStatusChangeInline(TamperProofAutocomplete, admin.TabularInline):
     model = EnrolmentStatusChange
     extra = 0
     autocomplete_fields = ["changed_by"]
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     list_display = ["volunteer", "programme", "status", "signed_up_at", "withdrawn_at"]
     list_filter = ["programme", "status"]
     search_fields = ["volunteer__user__email", "volunteer__user__last_name"]
@@ -92,7 +93,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     list_display = ["__str__", "programme", "commune", "quartier", "referred_by"]
     list_filter = ["programme", "referred_by", "quartier"]
     search_fields = ["first_name", "last_name", "phone"]
@@ -100,7 +101,7 @@ class ResidentAdmin(admin.ModelAdmin):
     list_select_related = ["programme", "quartier"]
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(TamperProofAutocomplete, admin.TabularInline):
     model = Assignment
     extra = 0
     fields = ["volunteer", "status", "proposed_at", "answered_at", "done_on", "duration_minutes"]
@@ -108,7 +109,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Mission)
-class MissionAdmin(admin.ModelAdmin):
+class MissionAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     list_display = ["title", "programme", "mission_type", "date", "status", "places", "urgency"]
     list_filter = ["programme", "status", "origin", "urgency", "mission_type"]
     search_fields = ["title", "description"]
@@ -125,7 +126,7 @@ class MissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     list_display = ["mission", "volunteer", "status", "source", "proposed_at", "done_on"]
     list_filter = ["status", "source", "mission__programme"]
     search_fields = ["mission__title", "volunteer__user__email", "volunteer__user__last_name"]
@@ -133,7 +134,7 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_select_related = ["mission", "volunteer__user"]
 
 
-class TrainingRegistrationInline(admin.TabularInline):
+class TrainingRegistrationInline(TamperProofAutocomplete, admin.TabularInline):
     model = TrainingRegistration
     extra = 0
     autocomplete_fields = ["volunteer"]
@@ -148,7 +149,7 @@ class TrainingSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(KeepInTouchRequest)
-class KeepInTouchRequestAdmin(admin.ModelAdmin):
+class KeepInTouchRequestAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     """Keep-in-touch requests of volunteers, for the agents to hand over to an association."""
 
     list_display = ["assignment", "association", "created_at", "handled"]
