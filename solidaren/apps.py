@@ -1,15 +1,17 @@
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def sync_declared_groups(sender, *, apps, using, **kwargs) -> None:
+def sync_declared_groups(sender, *, using, apps=global_apps, **kwargs) -> None:
     """After every `migrate`: the declared back-office groups get their declared permissions.
 
     Migration 0002_agents_group creates the agents' group, but permissions of models added
     later exist only once `migrate` has run (Django creates them in post_migrate), so the
-    declaration is re-applied here, where they all exist.
+    declaration is re-applied here, where they all exist. `flush` sends the signal too (with no
+    migration state): the group then comes back with the tables emptied.
     """
     from solidaren import roles
 

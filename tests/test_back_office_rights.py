@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -151,6 +152,18 @@ def test_every_migrate_puts_the_group_back_to_its_declaration(db):
 
     group.refresh_from_db()
     assert group_codenames(group) == roles.declared_codenames(roles.AGENT_PERMISSIONS)
+
+
+def test_the_group_comes_back_after_a_flush(db):
+    """`flush` (run between transactional tests) empties the tables and sends post_migrate
+    without a migration state: the declared group is created again."""
+    try:
+        call_command("flush", verbosity=0, interactive=False)
+
+        group = Group.objects.get(name=roles.AGENTS_GROUP)
+        assert group_codenames(group) == roles.declared_codenames(roles.AGENT_PERMISSIONS)
+    finally:
+        ContentType.objects.clear_cache()  # the rows come back with the rollback, not the cache
 
 
 def test_the_agents_back_office_shows_the_portal_not_the_rights(agent_client):
