@@ -23,6 +23,7 @@ from tests.factories import (
     FunderFactory,
     UserFactory,
     YearlyReportFactory,
+    give_totp,
 )
 
 REQUIRED = "Ce champ est obligatoire."
@@ -48,7 +49,9 @@ def agent_client(client, agent):
 
 @pytest.fixture
 def superuser_client(client, db):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    give_totp(superuser)  # superusers need TOTP to open any page (solidaren.two_factor)
+    client.force_login(superuser)
     return client
 
 

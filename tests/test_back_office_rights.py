@@ -19,7 +19,7 @@ from django.urls import reverse
 from associations.models import Membership
 from solidaren import roles
 from solidaren.models import User
-from tests.factories import PASSWORD, AssociationFactory, UserFactory
+from tests.factories import PASSWORD, AssociationFactory, UserFactory, give_totp
 
 NEW_PASSWORD = "un-tout-autre-mot-de-passe-77"
 FORBIDDEN_PAGE = "<h1>Accès refusé</h1>"  # templates/403.html
@@ -91,7 +91,9 @@ def agent_client(client, agent):
 
 @pytest.fixture
 def superuser(db):
-    return UserFactory(email="dsi@ville.example.fr", is_staff=True, is_superuser=True)
+    superuser = UserFactory(email="dsi@ville.example.fr", is_staff=True, is_superuser=True)
+    give_totp(superuser)  # superusers need TOTP to open any page (solidaren.two_factor)
+    return superuser
 
 
 @pytest.fixture
