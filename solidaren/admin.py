@@ -1,8 +1,10 @@
 """The back-office user admin: agents correct accounts, only superusers touch rights.
 
 Who may change which account is decided in solidaren/roles.py; every path of the user admin
-(change, password, delete and bulk delete, history, inlines) goes through the permission
-methods below, so a refused change is a 403, never a silent half-write.
+(change and save-as-new, password, delete and bulk delete, inlines) goes through the permission
+methods below, so an account one may not change answers 403 and nothing is written. On the
+accounts they may change, non-superusers find the rights fields read-only: posted anyway,
+they are ignored.
 """
 
 from django.contrib import admin
