@@ -4,6 +4,7 @@ from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from associations.models import Association, FieldOfAction, Membership, Premises
+from solidaren.autocomplete import TamperProofAutocomplete
 
 
 class AssociationResource(resources.ModelResource):
@@ -32,7 +33,7 @@ class AssociationResource(resources.ModelResource):
         return ", ".join(field.name for field in association.fields_of_action.all())
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TamperProofAutocomplete, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -65,7 +66,7 @@ class AssociationAdmin(ExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Premises)
-class PremisesAdmin(admin.ModelAdmin):
+class PremisesAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     list_display = ["label", "association", "address", "commune", "surface_m2"]
     search_fields = ["label", "address", "association__name"]
     autocomplete_fields = ["association"]

@@ -43,6 +43,7 @@ from conventions.models import (
     YearlyReport,
 )
 from conventions.reports import return_report, validate_report
+from solidaren.autocomplete import TamperProofAutocomplete
 
 # --- exports ----------------------------------------------------------------------------------
 
@@ -190,7 +191,7 @@ class ClosedYearFormSet(BaseInlineFormSet):
                 raise ValidationError(rules.closed_year_message(instance.year))
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(TamperProofAutocomplete, admin.TabularInline):
     model = ConventionParty
     formset = PartyFormSet
     extra = 0
@@ -204,14 +205,14 @@ class ObjectiveInline(admin.TabularInline):
     fields = ["position", "priority", "title", "indicators"]
 
 
-class CommitmentInline(admin.TabularInline):
+class CommitmentInline(TamperProofAutocomplete, admin.TabularInline):
     model = Commitment
     formset = ClosedYearFormSet
     extra = 0
     autocomplete_fields = ["funder"]
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(TamperProofAutocomplete, admin.TabularInline):
     model = Payment
     formset = ClosedYearFormSet
     extra = 0
@@ -224,7 +225,7 @@ class PaymentInline(admin.TabularInline):
         return payment.is_late() if payment.pk else None
 
 
-class InKindSupportInline(admin.TabularInline):
+class InKindSupportInline(TamperProofAutocomplete, admin.TabularInline):
     model = InKindSupport
     extra = 0
     autocomplete_fields = ["funder", "premises"]
@@ -244,7 +245,7 @@ class NetworkPriorityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Convention)
-class ConventionAdmin(ExportMixin, SimpleHistoryAdmin):
+class ConventionAdmin(TamperProofAutocomplete, ExportMixin, SimpleHistoryAdmin):
     resource_classes = [ConventionResource]
     list_display = [
         "reference",
@@ -263,6 +264,8 @@ class ConventionAdmin(ExportMixin, SimpleHistoryAdmin):
         "association__is_structuring",
     ]
     search_fields = ["reference", "purpose", "association__name", "association__short_name"]
+    # Explicit: the total's GROUP BY drops the model's ordering, and the autocomplete pages.
+    ordering = ["-start_date", "association__name", "pk"]
     autocomplete_fields = ["association", "renews"]
     date_hierarchy = "start_date"
     readonly_fields = ["renewal_reminder_sent_on", "created_at", "renewal_timeline"]
@@ -332,7 +335,7 @@ class ConventionAdmin(ExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ExportMixin, ConventionAmountAdmin):
+class CommitmentAdmin(TamperProofAutocomplete, ExportMixin, ConventionAmountAdmin):
     resource_classes = [CommitmentResource]
     list_display = ["convention", "funder", "year", "kind", "amount"]
     list_filter = ["year", "funder", "kind", "convention__status"]
@@ -342,7 +345,7 @@ class CommitmentAdmin(ExportMixin, ConventionAmountAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ConventionAmountAdmin):
+class PaymentAdmin(TamperProofAutocomplete, ConventionAmountAdmin):
     list_display = [
         "convention",
         "funder",
@@ -368,7 +371,7 @@ class PaymentAdmin(ConventionAmountAdmin):
 
 
 @admin.register(InKindSupport)
-class InKindSupportAdmin(ConventionAmountAdmin):
+class InKindSupportAdmin(TamperProofAutocomplete, ConventionAmountAdmin):
     list_display = ["convention", "funder", "kind", "premises", "yearly_value"]
     list_filter = ["kind", "funder"]
     search_fields = ["convention__reference", "convention__association__name", "description"]
@@ -377,7 +380,7 @@ class InKindSupportAdmin(ConventionAmountAdmin):
 
 
 @admin.register(Subsidy)
-class SubsidyAdmin(ExportMixin, SimpleHistoryAdmin):
+class SubsidyAdmin(TamperProofAutocomplete, ExportMixin, SimpleHistoryAdmin):
     resource_classes = [SubsidyResource]
     list_display = ["association", "funder", "year", "nature", "amount", "decided_on"]
     list_filter = ["year", "funder", "nature"]
@@ -414,7 +417,7 @@ class ReportAttachmentInline(admin.TabularInline):
 
 
 @admin.register(YearlyReport)
-class YearlyReportAdmin(SimpleHistoryAdmin):
+class YearlyReportAdmin(TamperProofAutocomplete, SimpleHistoryAdmin):
     list_display = ["convention", "year", "status", "due", "submitted_at", "reviewed_at"]
     list_filter = ["status", "year", "convention__funders"]
     search_fields = ["convention__reference", "convention__association__name"]

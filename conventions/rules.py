@@ -178,12 +178,26 @@ def check_convention(convention: Convention) -> None:
 
 
 def check_party(party: ConventionParty) -> None:
-    convention = party.convention
-    if not party.funder_id or convention.start_date is None or convention.end_date is None:
+    convention = convention_of(party)
+    if convention is None or not party.funder_id:
+        return
+    if convention.start_date is None or convention.end_date is None:
         return
     message = overlap_message(convention, {party.funder_id})
     if message:
         raise ValidationError({"funder": message})
+
+
+def convention_of(row) -> Convention | None:
+    """The convention a row belongs to, or None when its form left it empty or invalid.
+
+    The field's own error ("Ce champ est obligatoire.") is then what the user sees: the rules
+    below have nothing to check without a convention. `convention_id` alone is not enough: the
+    rows typed in the form of a new convention carry that convention, which has no id yet.
+    """
+    if row.convention_id is None and not type(row).convention.is_cached(row):
+        return None
+    return row.convention
 
 
 # --- money ------------------------------------------------------------------------------------
@@ -221,7 +235,9 @@ def _changed_in_closed_year(instance, fields: list[str]) -> int | None:
 
 
 def _check_year_and_funder(instance, errors: dict[str, list[str]]) -> None:
-    convention = instance.convention
+    convention = convention_of(instance)
+    if convention is None:
+        return
     dated = convention.start_date and convention.end_date
     if instance.year is not None and dated and instance.year not in convention.years:
         errors["year"].append(
@@ -286,8 +302,9 @@ def late_payments(today: datetime.date) -> list[Payment]:
 
 def check_in_kind_support(support: InKindSupport) -> None:
     errors: dict[str, list[str]] = defaultdict(list)
-    convention = support.convention
-    if support.funder_id and support.funder_id not in convention.signatory_funder_ids():
+    convention = convention_of(support)
+    funder_id = support.funder_id
+    if convention and funder_id and funder_id not in convention.signatory_funder_ids():
         errors["funder"].append(
             _(
                 "%(funder)s ne signe pas cette convention : seuls ses financeurs signataires "
@@ -297,14 +314,20 @@ def check_in_kind_support(support: InKindSupport) -> None:
         )
     if support.kind == InKindSupport.Kind.PREMISES and support.premises_id is None:
         errors["premises"].append(_("Choisissez les locaux mis à disposition."))
-    if support.premises_id and support.premises.association_id != convention.association_id:
+    if (
+        convention
+        and support.premises_id
+        and support.premises.association_id != convention.association_id
+    ):
         errors["premises"].append(_("Ces locaux sont ceux d'une autre association."))
     if errors:
         raise ValidationError(dict(errors))
 
 
 def check_report(report: YearlyReport) -> None:
-    convention = report.convention
+    convention = convention_of(report)
+    if convention is None:
+        return
     if report.year is not None and report.year not in convention.years:
         raise ValidationError(
             {

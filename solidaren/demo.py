@@ -10,17 +10,15 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group, Permission
 from django.db import models
 from stdnum import luhn
 
 from solidaren.models import User
+from solidaren.roles import agents_group
 
 DEMO_PASSWORD = "solidaren-demo"
 DEMO_EMAIL_DOMAIN = "demo.solidaren.fr"
 AGENT_EMAIL = f"agent@{DEMO_EMAIL_DOMAIN}"
-AGENTS_GROUP = "Agents de la collectivité"
-AGENT_APPS = ["solidaren", "associations", "conventions", "volontaires", "django_celery_results"]
 
 M = TypeVar("M", bound=models.Model)
 
@@ -78,13 +76,8 @@ def demo_user(email: str, first_name: str, last_name: str, *, is_staff: bool = F
     return user
 
 
-def agents_group() -> Group:
-    """The group of city agents, with every permission on the portal's own models."""
-    permissions = Permission.objects.filter(content_type__app_label__in=AGENT_APPS)
-    return upsert(Group, {"name": AGENTS_GROUP}, many={"permissions": permissions})
-
-
 def load_agent() -> User:
+    """The demo agent, in the agents' group that the migrations created (solidaren.roles)."""
     agent = demo_user(AGENT_EMAIL, "Camille", "Le Goff", is_staff=True)
     group = agents_group()
     if not agent.groups.filter(pk=group.pk).exists():

@@ -64,7 +64,9 @@ SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "data")))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Back-office rights (package "rights"): django.contrib.admin with a site whose
+    # autocomplete survives tampered input (solidaren/autocomplete.py).
+    "solidaren.apps.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -19,6 +19,7 @@ from tests.factories import (
     MissionFactory,
     ResidentFactory,
     UserFactory,
+    give_totp,
 )
 from tests.test_volontaires_volunteer import make_volunteer
 from volontaires.models import AssignmentStatus, ResidentAccessLog, ResidentAccessSource
@@ -138,6 +139,7 @@ def test_the_log_is_for_the_data_protection_officer_only(
         client.force_login(user)
         assert client.get(url).status_code == 403, user
     superuser = UserFactory(is_superuser=True, is_staff=True)
+    give_totp(superuser)  # required of superusers
     for user in (dpo, superuser):
         client.force_login(user)
         page = client.get(url)
@@ -229,6 +231,7 @@ def logged(staff, record):
 
 def test_nobody_edits_or_deletes_the_log_in_the_back_office(client, logged):
     superuser = UserFactory(is_superuser=True, is_staff=True)
+    give_totp(superuser)  # required of superusers
     client.force_login(superuser)
     change_url = reverse("admin:volontaires_residentaccesslog_change", args=[logged.pk])
 

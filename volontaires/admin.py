@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from solidaren.access import is_data_protection_officer
+from solidaren.autocomplete import TamperProofAutocomplete
 from volontaires.access_log import record_resident_access
 from volontaires.models import (
     Assignment,
@@ -61,7 +62,7 @@ class EnrolmentInline(admin.TabularInline):
 
 
 @admin.register(VolunteerProfile)
-class VolunteerProfileAdmin(admin.ModelAdmin):
+class VolunteerProfileAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     list_display = ["user", "commune", "quartier", "is_verified", "created_at"]
     list_filter = ["is_verified", "programmes", "commune", "quartier"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
@@ -79,14 +80,14 @@ class VolunteerProfileAdmin(admin.ModelAdmin):
             verify_volunteer(volunteer, by=request.user)
 
 
-class EnrolmentStatusChangeInline(admin.TabularInline):
+class EnrolmentStatusChangeInline(TamperProofAutocomplete, admin.TabularInline):
     model = EnrolmentStatusChange
     extra = 0
     autocomplete_fields = ["changed_by"]
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     list_display = ["volunteer", "programme", "status", "signed_up_at", "withdrawn_at"]
     list_filter = ["programme", "status"]
     search_fields = ["volunteer__user__email", "volunteer__user__last_name"]
@@ -96,7 +97,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     """Each reading of a resident's record (change form, history) is written to the access
     log. Residents are erased (anonymised) from the portal's erasure page, never deleted:
     their missions are counted in the figures."""
@@ -134,7 +135,7 @@ class ResidentAdmin(admin.ModelAdmin):
         return response
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(TamperProofAutocomplete, admin.TabularInline):
     model = Assignment
     extra = 0
     fields = ["volunteer", "status", "proposed_at", "answered_at", "done_on", "duration_minutes"]
@@ -142,7 +143,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Mission)
-class MissionAdmin(admin.ModelAdmin):
+class MissionAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     list_display = ["title", "programme", "mission_type", "date", "status", "places", "urgency"]
     list_filter = ["programme", "status", "origin", "urgency", "mission_type"]
     search_fields = ["title", "description"]
@@ -159,7 +160,7 @@ class MissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     list_display = ["mission", "volunteer", "status", "source", "proposed_at", "done_on"]
     list_filter = ["status", "source", "mission__programme"]
     search_fields = ["mission__title", "volunteer__user__email", "volunteer__user__last_name"]
@@ -167,7 +168,7 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_select_related = ["mission", "volunteer__user"]
 
 
-class TrainingRegistrationInline(admin.TabularInline):
+class TrainingRegistrationInline(TamperProofAutocomplete, admin.TabularInline):
     model = TrainingRegistration
     extra = 0
     autocomplete_fields = ["volunteer"]
@@ -182,7 +183,7 @@ class TrainingSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(KeepInTouchRequest)
-class KeepInTouchRequestAdmin(admin.ModelAdmin):
+class KeepInTouchRequestAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     """Keep-in-touch requests of volunteers, for the agents to hand over to an association."""
 
     list_display = ["assignment", "association", "created_at", "handled"]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('solidaren', '0001_initial'),
+        ('solidaren', '0002_agents_group'),
     ]
 
     operations = [
