@@ -51,7 +51,8 @@ SECRET_KEY = envstr("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0.")
-    SECRET_KEY = "insecure-development-key-only-for-the-local-demo-never-in-production"
+    # The local demo only: with DEBUG=0 a missing SECRET_KEY stops the start (above).
+    SECRET_KEY = "insecure-development-key-only-for-the-local-demo-never-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
