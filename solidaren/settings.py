@@ -439,7 +439,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'"],
+        # data: images only (they cannot run code): allauth's TOTP set-up page shows its QR
+        # code as a data: URI.
+        "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],  # htmx polling and the back-office autocompletes
         "object-src": ["'none'"],
