@@ -30,6 +30,7 @@ from tests.factories import (
     MissionFactory,
     ProgrammeFactory,
     UserFactory,
+    give_totp,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,7 +74,9 @@ def assert_security_headers(response) -> None:
 
 @pytest.fixture
 def superuser(db):
-    return UserFactory(email="admin@ville.example.fr", is_staff=True, is_superuser=True)
+    user = UserFactory(email="admin@ville.example.fr", is_staff=True, is_superuser=True)
+    give_totp(user)  # superusers need TOTP to open any page (solidaren.two_factor)
+    return user
 
 
 # --- The headers on each kind of response --------------------------------------------------
@@ -96,7 +99,8 @@ def test_an_allauth_page_has_the_security_headers(client):
 
 
 def test_back_office_pages_have_the_security_headers(client, agent):
-    login_page = client.get(reverse("admin:login"))
+    """The back-office login (wherever it leads), and its index once logged in."""
+    login_page = client.get(reverse("admin:login"), follow=True)
     client.force_login(agent)
     index = client.get(reverse("admin:index"))
 
@@ -217,6 +221,7 @@ def test_portal_pages_carry_no_inline_script_or_style(client, agent, volunteer, 
         reverse("account_reset_password"),
         reverse("associations:list"),
         reverse("volontaires:figures"),
+        reverse("personal_data"),
         "/cette-page-n-existe-pas/",
     ]
     agent_urls = [
@@ -259,9 +264,10 @@ def test_back_office_pages_carry_no_inline_script_or_style(client, superuser, po
 
     pages = {url: client.get(url) for url in urls}
 
-    assert len(pages) > 50
+    # 403: the add forms of what is never typed in (generated documents, logs...).
+    assert {r.status_code for r in pages.values()} <= {200, 403}
     opened = {url: r for url, r in pages.items() if r.status_code == 200}
-    assert len(opened) >= len(pages) - 5, {u: r.status_code for u, r in pages.items()}
+    assert len(opened) > 60
     found = {url: inline_code_in(r.content.decode()) for url, r in opened.items()}
     assert {url: items for url, items in found.items() if items} == {}
 
