@@ -6,12 +6,13 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve migrate test lint format worker beat bench messages clean
+.PHONY: help install demo serve migrate test lint audit format worker beat bench messages clean
 
 help:
 	@echo "make demo    install, migrate, load the Rennes demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test    install and run the whole test suite"
-	@echo "make lint    ruff + migrations check"
+	@echo "make lint    ruff (with the S security rules) + migrations check"
+	@echo "make audit   pip-audit of the installed packages: how many it checked; fails if not all"
 	@echo "make worker  run a Celery worker (needs CELERY_BROKER_URL)"
 	@echo "make beat    run Celery beat (needs CELERY_BROKER_URL)"
 	@echo "make bench   benchmarks (PDF generation), on a separate demo database under data/bench"
@@ -46,6 +47,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+
+# Supply chain: pip-audit over the virtualenv. Fails (exit 2) when no vulnerability database
+# answered or a package could not be checked, (exit 1) when a package is vulnerable.
+audit: install
+	$(MANAGE) audit_dependencies
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -328,9 +328,9 @@ class ConventionAdmin(TamperProofAutocomplete, ExportMixin, SimpleHistoryAdmin):
     def renewal_timeline(self, convention):
         if not convention.pk:
             return "—"
-        return format_html(
-            " → ".join(["{}"] * len(chain := convention.renewal_chain())),
-            *[f"{item.start_date.year} ({item.reference})" for item in chain],
+        # Plain text: the back-office escapes it (no markup needed, so no format_html).
+        return " → ".join(
+            f"{item.start_date.year} ({item.reference})" for item in convention.renewal_chain()
         )
 
 

@@ -16,7 +16,7 @@ from stdnum import luhn
 from solidaren.models import User
 from solidaren.roles import agents_group
 
-DEMO_PASSWORD = "solidaren-demo"
+DEMO_PASSWORD = "solidaren-demo"  # noqa: S105 — public, in the README: demo accounts only
 DEMO_EMAIL_DOMAIN = "demo.solidaren.fr"
 AGENT_EMAIL = f"agent@{DEMO_EMAIL_DOMAIN}"
 

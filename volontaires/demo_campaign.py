@@ -258,7 +258,8 @@ def _phone(rng: random.Random, prefix: str) -> str:
 
 class _Planner:
     def __init__(self, seed: int = 2020) -> None:
-        self.rng = random.Random(seed)
+        # Seeded on purpose: the same demo history on every run; nothing secret comes from it.
+        self.rng = random.Random(seed)  # noqa: S311 — reproducible demo data, not a secret
         self.volunteers: dict[int, PlannedVolunteer] = {}
         self.residents: list[PlannedResident] = []
         self.missions: list[PlannedMission] = []
@@ -408,7 +409,8 @@ def _collective(
     weekday, start, end = slot
     per_day = -(-len(participants) // len(days))
     for index, day in enumerate(days):
-        assert day.weekday() == weekday
+        if day.weekday() != weekday:
+            raise ValueError(f"{day} is not on weekday {weekday}: the demo plan is inconsistent")
         planned = PlannedMission(
             date=day,
             start=_time(start),
@@ -490,7 +492,8 @@ def _plan_resident_missions(planner: _Planner, weeks: list[datetime.date]) -> No
     resident_of_pair = list(range(RESIDENTS)) + [
         (index * 3) % RESIDENTS for index in range(SUPPORTS - RESIDENTS)
     ]
-    assert len(set(zip(pairs, resident_of_pair, strict=True))) == SUPPORTS
+    if len(set(zip(pairs, resident_of_pair, strict=True))) != SUPPORTS:
+        raise ValueError(f"the demo plan must give {SUPPORTS} distinct supports")
     for number in range(RESIDENTS):
         helper = planner.volunteers[pairs[number]]
         need = rng.choices(RESIDENT_NEEDS, RESIDENT_NEED_WEIGHTS)[0]
