@@ -1,7 +1,7 @@
 """Shared fixtures: the personas of the portal and the switches between eager and real Celery.
 
 Personas: `agent` (city staff), `coordinator_a` / `coordinator_b` (coordinators of
-`association_a` / `association_b`), `volunteer`.
+`association_a` / `association_b`), `volunteer`, `data_protection_officer`.
 """
 
 import os
@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from tests.factories import (
@@ -112,6 +113,34 @@ def coordinator_b(association_b):
 @pytest.fixture
 def volunteer(db):
     return VolunteerProfileFactory(user__email="volontaire@exemple.fr").user
+
+
+# --- permission matrix: the data protection officer persona and the count of cells -----------
+# The role's group and predicate come with the personal-data package; until then the persona is
+# a signed-in user in a group of that exact name, created here when missing.
+DATA_PROTECTION_OFFICERS_GROUP = "Délégué·e à la protection des données"
+
+
+def make_data_protection_officer(**user_fields):
+    group, _ = Group.objects.get_or_create(name=DATA_PROTECTION_OFFICERS_GROUP)
+    user = UserFactory(**user_fields)
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def data_protection_officer(db):
+    return make_data_protection_officer(email="dpd@ville.example.fr")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The number of URL × role cells the permission matrix checked (printed without -s)."""
+    from tests.permission_matrix import terminal_summary
+
+    terminal_summary(terminalreporter)
+
+
+# --- end of the permission matrix block -------------------------------------------------------
 
 
 @pytest.fixture
