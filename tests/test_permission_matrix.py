@@ -13,14 +13,16 @@ import datetime
 import importlib.util
 import sys
 import types
+from contextlib import nullcontext
 
 import pytest
 import time_machine
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
-from django.urls import clear_url_caches, path
+from django.urls import path
 
 from conventions.models import DocumentBatch, ReportAttachment, YearlyReport
 from tests.factories import PASSWORD
@@ -36,7 +38,9 @@ from tests.permission_matrix import (
     PDF_BYTES,
     REDIRECT,
     SAVED,
+    SUPERUSER,
     Case,
+    Clients,
     Outcome,
     assert_every_pattern_listed,
     build_world,
@@ -64,7 +68,6 @@ STAFF_ONLY = expect(FORBIDDEN, anonymous=LOGIN, staff=OK)
 STAFF_AND_COORDINATORS = expect(FORBIDDEN, anonymous=LOGIN, staff=OK, coordinators=OK)
 VOLUNTEERS_ONLY = expect(FORBIDDEN, anonymous=LOGIN, volunteers=OK)
 # A GET on a POST-only view: the role is checked first, then the method.
-POST_ONLY_FOR_STAFF = expect(FORBIDDEN, anonymous=LOGIN, staff=NOT_ALLOWED)
 POST_ONLY_FOR_STAFF_AND_COORDINATORS = expect(
     FORBIDDEN, anonymous=LOGIN, staff=NOT_ALLOWED, coordinators=NOT_ALLOWED
 )
@@ -575,8 +578,60 @@ DEBUG_ONLY = {
     for status in (403, 404, 500)
 }
 
+# Accounts that hold rights are changed by superusers only. Until the back-office rights of
+# issue 8 land, an agent can set a superuser's password or e-mail address (and take the account
+# over): these cases say what must happen and are reported as expected failures meanwhile.
+RIGHTS_PENDING = "issue 8, back-office rights: agents may not change a superuser's account"
+
+
+def superuser_account(w):
+    return {"object_id": w.users[SUPERUSER].pk}
+
+
+def superuser_email(w):
+    return type(w.users[SUPERUSER]).objects.get(pk=w.users[SUPERUSER].pk).email
+
+
+ACCOUNTS_WITH_RIGHTS = {
+    "admin:auth_user_password_change": Case(
+        label="a superuser's password",
+        kwargs=lambda w: {"id": w.users[SUPERUSER].pk},
+        get=expect(ADMIN_LOGIN, agent=FORBIDDEN, superuser=OK),
+        pending=RIGHTS_PENDING,
+    ),
+    "admin:solidaren_user_change": Case(
+        label="a superuser's e-mail address",
+        kwargs=superuser_account,
+        get=BACK_OFFICE,
+        post=expect(ADMIN_LOGIN, agent=FORBIDDEN, superuser=SAVED),
+        data=lambda w: {
+            "email": "repris@exemple.fr",
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "date_joined_0": "2026-12-01",
+            "date_joined_1": "09:00:00",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+        changed=superuser_email,
+        pending=RIGHTS_PENDING,
+    ),
+}
+
+
+def with_more_cases(matrix: dict, more: dict) -> dict:
+    return {
+        key: (*cases_of(entry), *cases_of(more[key])) if key in more else entry
+        for key, entry in matrix.items()
+    }
+
+
 # solidaren.urls is imported only once the tests run (DEBUG off), never at collection.
-MATRIX = {**PORTAL, **ACCOUNTS, **back_office_matrix(), **BACK_OFFICE_PAGES, **DEBUG_ONLY}
+MATRIX = with_more_cases(
+    {**PORTAL, **ACCOUNTS, **back_office_matrix(), **BACK_OFFICE_PAGES, **DEBUG_ONLY},
+    ACCOUNTS_WITH_RIGHTS,
+)
 
 
 # --- fixtures ---------------------------------------------------------------------------------
@@ -585,10 +640,6 @@ MATRIX = {**PORTAL, **ACCOUNTS, **back_office_matrix(), **BACK_OFFICE_PAGES, **D
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Built once for the module inside a transaction that is rolled back at its end."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from tests.permission_matrix import Clients
-
     media_root = tmp_path_factory.mktemp("matrix-media")
     fast_hashing = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with (
@@ -628,7 +679,6 @@ def debug_urlconf() -> str:
 # --- tests ------------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db
 def test_every_url_pattern_is_in_the_matrix_and_every_entry_is_a_url_pattern():
     patterns = resolver_patterns()
     with override_settings(ROOT_URLCONF=debug_urlconf()):
@@ -656,19 +706,25 @@ def test_a_url_pattern_left_out_of_the_matrix_fails_the_suite(monkeypatch):
         assert [pattern.key for pattern in missing_from(MATRIX, patterns)] == ["forgotten_page"]
         with pytest.raises(AssertionError, match=r"'forgotten_page'  \(/page-oubliee/<int:pk>/\)"):
             assert_every_pattern_listed(MATRIX, patterns)
-    clear_url_caches()
-    assert missing_from(MATRIX, resolver_patterns()) == []
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", list(MATRIX))
 def test_who_may_open_each_url(key, world, matrix_settings):
-    urlconf = debug_urlconf() if key in DEBUG_ONLY else matrix_settings.ROOT_URLCONF
-    failures = []
-    with override_settings(ROOT_URLCONF=urlconf):
+    failures, pending = [], []
+    # Changing ROOT_URLCONF rebuilds the resolver (slow): only for the pages of DEBUG.
+    with override_settings(ROOT_URLCONF=debug_urlconf()) if key in DEBUG_ONLY else nullcontext():
         for case in cases_of(MATRIX[key]):
-            failures += [
+            found = [
                 f"{case.label}: {failure}" if case.label else failure
                 for failure in check_case(key, case, world, world.clients)
             ]
+            if not case.pending:
+                failures += found
+            elif found:
+                pending += [f"{case.pending}: {failure}" for failure in found]
+            else:
+                failures.append(f"{case.label}: passes now, remove its mark ({case.pending})")
     assert failures == [], "\n".join(failures)
+    if pending:
+        pytest.xfail("\n".join(pending))
