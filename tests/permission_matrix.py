@@ -426,10 +426,13 @@ def build_world() -> SimpleNamespace:
             starts_at=datetime.datetime(2026, 12, day, 14, tzinfo=datetime.UTC),
             ends_at=datetime.datetime(2026, 12, day, 17, tzinfo=datetime.UTC),
         )
-        for title, day in [("Premiers secours", 12), ("Accueillir", 19)]
+        for title, day in [("Premiers secours", 12), ("Accueillir", 19), ("Écouter", 1)]
     ]
-    w.training, w.training_with_volunteer = sessions
+    w.training, w.training_with_volunteer, w.past_training = sessions
     TrainingRegistration.objects.create(session=sessions[1], volunteer=w.volunteer_profile)
+    w.attendance = TrainingRegistration.objects.create(
+        session=w.past_training, volunteer=w.other_volunteer_profile
+    )
 
     # One row of every model of the back-office (others are above)
     w.group = Group.objects.create(name="Groupe de test")
@@ -900,8 +903,13 @@ PORTAL = {
         changed=count(TrainingRegistration),
     ),
     "volontaires:staff_training": Case(get=STAFF_ONLY, post=POST_ONLY),
+    # Attendance of a session that took place.
     "volontaires:staff_training_session": Case(
-        kwargs=pk("training"), get=STAFF_ONLY, post=STAFF_ONLY, changed=count(TrainingRegistration)
+        kwargs=pk("past_training"),
+        get=STAFF_ONLY,
+        post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED),
+        data=lambda w: {f"presence_{w.attendance.pk}": "1"},
+        changed=row(TrainingRegistration, "attendance", "attended"),
     ),
     "volontaires:figures": Case(get=PUBLIC, post=POST_ONLY),
     "volontaires:figures_json": Case(
