@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import datetime
 import os
+import traceback
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
 from django.contrib.messages import ERROR, get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import reverse
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -37,8 +40,10 @@ from tests.permission_matrix import (
     COORDINATOR_A,
     DATA_PROTECTION_OFFICER,
     MATRIX,
+    NO_ADD_MODELS,
     PDF_BYTES,
     SUPERUSER,
+    SUPERUSER_ONLY_MODELS,
     VOLUNTEER,
     cases_of,
 )
@@ -52,6 +57,9 @@ hypothesis_settings.register_profile(
     max_examples=4,
     deadline=None,
     derandomize=True,  # the same examples on every run: a red build is never luck
+    # A failure shows the data posted; shrinking it (minutes on forms of 50 fields) is left to
+    # the thorough profile.
+    phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 hypothesis_settings.register_profile(
@@ -59,6 +67,7 @@ hypothesis_settings.register_profile(
     parent=hypothesis_settings.get_profile("solidaren-fuzz"),
     max_examples=60,
     derandomize=False,
+    phases=list(Phase),
 )
 PROFILE = hypothesis_settings.get_profile(
     "solidaren-fuzz-thorough" if os.environ.get("FUZZ_PROFILE") == "thorough" else "solidaren-fuzz"
@@ -76,6 +85,7 @@ class Field:
     kind: str  # input type, "select", "select-multiple" or "textarea"
     value: str | list[str] | None = None  # what the browser sends unchanged (None: nothing)
     options: list[str] = field(default_factory=list)
+    autocomplete: str = ""  # for a back-office autocomplete: the model it searches
 
 
 @dataclass
@@ -102,6 +112,8 @@ class FormParser(HTMLParser):
             action = urljoin(self.page_url, attributes.get("action") or self.page_url)
             self._form = HtmlForm(action=urlsplit(action).path)
             self.forms.append(self._form)
+        if tag == "option" and self._select is not None:
+            self._option(attributes)
         if self._form is None or not name:
             return
         if tag == "input":
@@ -110,10 +122,10 @@ class FormParser(HTMLParser):
             kind = "select-multiple" if "multiple" in attributes else "select"
             self._select = self._form.fields.setdefault(name, Field(name, kind))
             self._select.value = [] if kind == "select-multiple" else None
+            if "admin-autocomplete" in attributes.get("class", ""):
+                self._select.autocomplete = searched_model(attributes)
         elif tag == "textarea":
             self._textarea = self._form.fields.setdefault(name, Field(name, "textarea", ""))
-        if tag == "option" and self._select is not None:
-            self._option(attributes)
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
@@ -143,6 +155,7 @@ class FormParser(HTMLParser):
             self._form = None
         elif tag == "select":
             if self._select is not None and self._select.value is None and self._select.options:
+                # What a browser sends: the first option (often the empty one).
                 self._select.value = self._select.options[0]
             self._select = None
         elif tag == "textarea":
@@ -151,6 +164,11 @@ class FormParser(HTMLParser):
     def handle_data(self, data):
         if self._textarea is not None:
             self._textarea.value += data
+
+
+def searched_model(attributes: dict) -> str:
+    source = apps.get_model(attributes["data-app-label"], attributes["data-model-name"])
+    return source._meta.get_field(attributes["data-field-name"]).related_model._meta.label_lower
 
 
 def form_posting_to(response, page_url: str, target: str) -> HtmlForm:
@@ -193,6 +211,8 @@ HOSTILE_TEXT = st.one_of(
             "1 OR 1=1",
             "1.5",
             "<script>alert(1)</script>",
+            "{% if %}",
+            "{{ convention|inconnu }}",
             "../../etc/passwd",
             "é" * 300,
             "x" * 20_000,
@@ -221,20 +241,28 @@ EXTRA_FIELDS = st.dictionaries(
 )
 
 
+# Ids an autocomplete may be sent without a 500 today: the back-office answers 500 to a value
+# that is not a number (issue 8, fixed by the back-office rights package, see below).
+AUTOCOMPLETE_IDS = st.sampled_from(["", "0", "-1", "999999", "99999999999999999999"])
+
+
 def field_values(form_field: Field, *, keep: frozenset[str]) -> st.SearchStrategy:
     """The rendered value (most often), another option, a hostile value, or nothing."""
     if form_field.kind == "file":
         return FILES
     rendered = st.just(DROP if form_field.value is None else form_field.value)
-    if form_field.name in keep:
+    if form_field.name in keep or "__prefix__" in form_field.name:  # inlines' blank templates
         return rendered
     if form_field.name.endswith(("-TOTAL_FORMS", "-INITIAL_FORMS")):
         return st.one_of(rendered, MANAGEMENT_VALUES)
-    choices = [rendered, rendered, HOSTILE_TEXT, st.just(DROP)]
+    hostile = HOSTILE_TEXT
+    if form_field.autocomplete and not BACK_OFFICE_500S_FIXED:
+        hostile = AUTOCOMPLETE_IDS
+    choices = [rendered, rendered, hostile, st.just(DROP)]
     if form_field.options:
         choices.append(st.sampled_from(form_field.options))
     if form_field.kind == "select-multiple":
-        choices.append(st.lists(HOSTILE_TEXT, max_size=3))
+        choices.append(st.lists(hostile, max_size=3))
     return st.one_of(*choices)
 
 
@@ -245,7 +273,7 @@ def post_data(form: HtmlForm, *, keep: frozenset[str] = frozenset()) -> st.Searc
     def assemble(drawn):
         fields, extra = drawn
         data = {name: value for name, value in zip(names, fields, strict=True) if value is not DROP}
-        return {**{key: value for key, value in extra.items() if key not in data}, **data}
+        return {**{key: value for key, value in extra.items() if key not in names}, **data}
 
     return st.tuples(values, EXTRA_FIELDS).map(assemble)
 
@@ -276,6 +304,13 @@ def row_counts() -> dict[str, int]:
         return dict(zip(tables, cursor.fetchone(), strict=True))
 
 
+def server_error(response) -> str:
+    """The end of the traceback of the view's exception, if any."""
+    if not getattr(response, "exc_info", None):
+        return ""
+    return "".join(traceback.format_exception(*response.exc_info)[-6:])
+
+
 def accepted(response) -> bool:
     """A redirect that is not only error messages; a form shown again or a 4xx is a refusal."""
     if response.status_code not in (301, 302, 303):
@@ -295,7 +330,9 @@ def post_and_check(client, url: str, data: dict) -> None:
         name: (value if len(str(value)) < 80 else f"{str(value)[:80]}…")
         for name, value in data.items()
     }
-    assert response.status_code < 500, f"{response.status_code} for POST {url} {shown}"
+    assert response.status_code < 500, (
+        f"{response.status_code} for POST {url} {shown}\n{server_error(response)}"
+    )
     if not accepted(response):
         written = {
             table: after[table] - before[table] for table in before if after[table] != before[table]
@@ -418,6 +455,74 @@ def test_portal_forms_never_answer_500_nor_write_when_refused(key, role, world, 
     fuzz()
 
 
+# --- the back-office's add and change forms ---------------------------------------------------
+
+# Issue 8 lists back-office 500s that the back-office rights package fixes (conventions/
+# rules.py and the admin's autocompletes): a payment, commitment, yearly report, in-kind support
+# or convention party whose convention is left empty or tampered with, and a tampered
+# autocomplete value. Until it lands, the fuzz does not generate them and the tests at the end
+# of this file, which say what must happen, are expected failures (strict). Set True when it
+# lands: those tests then guard the fix and the fuzz covers these fields too.
+BACK_OFFICE_500S_FIXED = False
+
+
+def back_office_targets() -> list[tuple[str, str]]:
+    """(model, "add" or "change") for every registered ModelAdmin."""
+    labels = sorted(model._meta.label_lower for model in admin.site._registry)
+    return [
+        (label, page)
+        for label in labels
+        for page in ("add", "change")
+        if not (page == "add" and label in NO_ADD_MODELS)
+    ]
+
+
+def back_office_url(label: str, page: str, world) -> str:
+    name = f"admin:{label.replace('.', '_')}_{page}"
+    return reverse(name, args=[world.admin_objects[label].pk] if page == "change" else None)
+
+
+def with_valid_choices(form: HtmlForm, world, like: HtmlForm | None = None) -> HtmlForm:
+    """Empty autocompletes get an object of the world, and an add form the values of the
+    change form of the same model (`like`): the fuzz then reaches the deeper checks."""
+    for name, each in form.fields.items():
+        model_object = world.admin_objects.get(each.autocomplete)
+        if each.autocomplete and not each.value and model_object is not None:
+            each.value = str(model_object.pk)
+        if like and name in like.fields and "-" not in name:  # the model's own fields
+            each.value = like.fields[name].value
+    return form
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("label", "page"), back_office_targets())
+def test_back_office_forms_never_answer_500_nor_write_when_refused(
+    label, page, world, matrix_settings
+):
+    """As a superuser and as an agent (who may be refused: a 403 must write nothing either)."""
+    url = back_office_url(label, page, world)
+    superuser = world.clients.as_role(SUPERUSER)
+    change_url = back_office_url(label, "change", world)
+    change_form = form_posting_to(superuser.get(change_url), change_url, change_url)
+    form = change_form
+    if page == "add":
+        form = form_posting_to(superuser.get(url), url, url)
+    form = with_valid_choices(form, world, like=change_form if page == "add" else None)
+    roles = [SUPERUSER] if label in SUPERUSER_ONLY_MODELS else [SUPERUSER, AGENT]
+    keep = frozenset(
+        ()
+        if BACK_OFFICE_500S_FIXED
+        else {name for name in form.fields if name.split("-")[-1] == "convention"}
+    )
+
+    @PROFILE
+    @given(role=st.sampled_from(roles), data=post_data(form, keep=keep))
+    def fuzz(role, data):
+        post_and_check(world.clients.as_role(role), url, data)
+
+    fuzz()
+
+
 # --- what the fuzz found ----------------------------------------------------------------------
 
 
@@ -448,3 +553,64 @@ def test_a_multiple_choice_id_too_large_for_the_database_is_a_form_error(world, 
         transaction.set_rollback(True)
     assert response.status_code == 200
     assert "Sélectionnez un choix valide" in response.content.decode()
+
+
+def back_office_post(world, label: str, changes: dict) -> tuple[int, str, dict]:
+    """The add form of `label` as a superuser, as rendered with valid choices, with `changes`."""
+    client = world.clients.as_role(SUPERUSER)
+    url = back_office_url(label, "add", world)
+    change_url = back_office_url(label, "change", world)
+    like = form_posting_to(client.get(change_url), change_url, change_url)
+    data = rendered_data(
+        with_valid_choices(form_posting_to(client.get(url), url, url), world, like)
+    )
+    data.update(changes)
+    with transaction.atomic():
+        before = row_counts()
+        response = client.post(url, data)
+        written = {table: count for table, count in row_counts().items() if before[table] != count}
+        transaction.set_rollback(True)
+    return response.status_code, response.content.decode(), written
+
+
+pending_back_office_fix = pytest.mark.xfail(
+    not BACK_OFFICE_500S_FIXED,
+    strict=True,
+    reason="issue 8: a 500 that the back-office rights package fixes (conventions/rules.py, "
+    "admin autocompletes); set BACK_OFFICE_500S_FIXED once it lands",
+)
+
+
+@pending_back_office_fix
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "label",
+    [
+        "conventions.payment",
+        "conventions.commitment",
+        "conventions.yearlyreport",
+        "conventions.inkindsupport",
+    ],
+)
+def test_an_amount_added_without_its_convention_is_a_form_error(label, world, matrix_settings):
+    status, page, written = back_office_post(world, label, {"convention": ""})
+    assert (status, written) == (200, {})
+    assert "Ce champ est obligatoire" in page
+
+
+@pending_back_office_fix
+@pytest.mark.django_db
+def test_a_convention_whose_party_names_another_convention_is_a_form_error(world, matrix_settings):
+    status, _, written = back_office_post(
+        world, "conventions.convention", {"reference": "CPO-NOUVELLE", "parties-0-convention": "¥"}
+    )
+    assert (status, written) == (200, {})
+
+
+@pending_back_office_fix
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["abc", "1.5", "zo\x15"])
+def test_a_tampered_autocomplete_value_is_a_form_error(value, world, matrix_settings):
+    status, page, written = back_office_post(world, "conventions.payment", {"funder": value})
+    assert (status, written) == (200, {})
+    assert "Sélectionnez un choix valide" in page
