@@ -15,17 +15,21 @@ The public endpoints get generated query strings: never a 500, and JSON or CSV t
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+import json
 import os
 import traceback
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.messages import ERROR, get_messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import reverse
@@ -34,9 +38,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from tests import permission_matrix
-from tests.factories import QuartierFactory
+from tests.factories import QuartierFactory, VolunteerProfileFactory
 from tests.permission_matrix import (
     AGENT,
+    ANONYMOUS,
     COORDINATOR_A,
     DATA_PROTECTION_OFFICER,
     MATRIX,
@@ -523,6 +528,79 @@ def test_back_office_forms_never_answer_500_nor_write_when_refused(
     fuzz()
 
 
+# --- the public JSON, CSV and calendar endpoints ----------------------------------------------
+
+QUERY_KEYS = st.one_of(
+    st.sampled_from(["programme", "annee", "page", "format", "q"]), st.text(min_size=1, max_size=8)
+)
+QUERY_STRINGS = st.one_of(
+    st.dictionaries(QUERY_KEYS, HOSTILE_TEXT, max_size=3).map(urlencode),
+    # raw bytes, percent-encoded: NUL, invalid UTF-8, stray separators
+    st.binary(max_size=40).map(lambda raw: quote(raw, safe="=&")),
+)
+PUBLIC_PROFILE = hypothesis_settings(PROFILE, max_examples=PROFILE.max_examples * 5)
+
+
+def parsed_json(response) -> object:
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    return json.loads(response.content)
+
+
+def parsed_csv(response) -> list[list[str]]:
+    if response.status_code == 400:  # a bad year: a French sentence
+        assert response["Content-Type"].startswith("text/plain"), response["Content-Type"]
+        return []
+    assert response["Content-Type"].startswith("text/csv"), response["Content-Type"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    assert rows[0][0] == "nomAttribuant"
+    return rows
+
+
+PUBLIC_ENDPOINTS = {
+    "volontaires:figures_json": parsed_json,
+    "opendata_subsidies": parsed_csv,
+    "healthz": parsed_json,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PUBLIC_ENDPOINTS)
+def test_public_endpoints_answer_json_or_csv_whatever_the_query(name, world, matrix_settings):
+    url = reverse(name)
+
+    @PUBLIC_PROFILE
+    @given(query=QUERY_STRINGS)
+    def fuzz(query):
+        response = world.clients.as_role(ANONYMOUS).get(f"{url}?{query}")
+        assert response.status_code < 500 or name == "healthz", (response.status_code, query)
+        assert response.status_code in {200, 400, 404, 503}, (response.status_code, query)
+        PUBLIC_ENDPOINTS[name](response)
+
+    fuzz()
+
+
+@pytest.mark.django_db
+def test_the_calendar_feed_answers_a_calendar_or_404_whatever_the_token(world, matrix_settings):
+    tokens = st.one_of(
+        st.just(world.volunteer_token),
+        st.text(st.characters(blacklist_characters="/", blacklist_categories=["Cs"]), min_size=1),
+    )
+
+    @PUBLIC_PROFILE
+    @given(token=tokens, query=QUERY_STRINGS)
+    def fuzz(token, query):
+        path = reverse("volontaires:calendar_feed", kwargs={"token": "JETON"})
+        response = world.clients.as_role(ANONYMOUS).get(
+            f"{path.replace('JETON', quote(token, safe=''))}?{query}"
+        )
+        assert response.status_code in {200, 404}, (response.status_code, token, query)
+        if response.status_code == 200:
+            assert response["Content-Type"] == "text/calendar; charset=utf-8"
+            assert response.content.startswith(b"BEGIN:VCALENDAR")
+
+    fuzz()
+
+
 # --- what the fuzz found ----------------------------------------------------------------------
 
 
@@ -614,3 +692,16 @@ def test_a_tampered_autocomplete_value_is_a_form_error(value, world, matrix_sett
     status, page, written = back_office_post(world, "conventions.payment", {"funder": value})
     assert (status, written) == (200, {})
     assert "Sélectionnez un choix valide" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", [-1, "velo", {"a": 1}])
+def test_a_list_of_choices_typed_as_something_else_is_a_form_error(typed):
+    """Found by the fuzz: the back-office's JSON field took -1, then the check of its values
+    failed (a 500)."""
+    profile = VolunteerProfileFactory.build(transport_modes=typed)
+    with pytest.raises(ValidationError) as refused:
+        profile.clean()
+    assert refused.value.message_dict == {
+        "transport_modes": ["Indiquez une liste de valeurs, par exemple []."]
+    }
