@@ -254,7 +254,7 @@ def assert_every_pattern_listed(matrix: Mapping[str, Any], patterns: list[Patter
     missing = missing_from(matrix, patterns)
     assert not missing, (
         f"{len(missing)} URL pattern(s) missing from the permission matrix "
-        "(tests/test_permission_matrix.py): say who may open each one:\n"
+        "(MATRIX in tests/permission_matrix.py): say who may open each one:\n"
         + "\n".join(f"  {pattern.key!r}  (/{pattern.route})" for pattern in missing)
     )
 
@@ -565,7 +565,7 @@ def terminal_summary(terminalreporter) -> None:
         terminalreporter.write_sep(
             "=",
             f"permission matrix: {COUNTER.cells} URL × role cells checked "
-            f"({len(COUNTER.patterns)} URL patterns × {len(ROLES)} roles, GET and POST)",
+            f"(URL patterns: {len(COUNTER.patterns)}, roles: {len(ROLES)}, GET and POST)",
         )
 
 

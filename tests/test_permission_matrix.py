@@ -18,10 +18,15 @@ from tests import permission_matrix
 from tests.permission_matrix import (
     DEBUG_ONLY,
     MATRIX,
+    OK,
+    REDIRECT,
+    SAVED,
+    Case,
     assert_every_pattern_listed,
     cases_of,
     check_case,
     debug_urlconf,
+    expect,
     missing_from,
     resolver_patterns,
 )
@@ -39,6 +44,9 @@ def test_every_url_pattern_is_in_the_matrix_and_every_entry_is_a_url_pattern():
         debug_patterns = resolver_patterns()
     assert_every_pattern_listed(MATRIX, patterns)
     assert_every_pattern_listed(MATRIX, debug_patterns)
+    # Two patterns of one name would share an entry, and only one would be checked.
+    keys = [pattern.key for pattern in debug_patterns]
+    assert sorted({key for key in keys if keys.count(key) > 1}) == []
     known = {pattern.key for pattern in patterns} | {pattern.key for pattern in debug_patterns}
     assert sorted(set(MATRIX) - known) == []
     assert sorted(set(DEBUG_ONLY)) == sorted(known - {pattern.key for pattern in patterns})
@@ -60,6 +68,36 @@ def test_a_url_pattern_left_out_of_the_matrix_fails_the_suite(monkeypatch):
         assert [pattern.key for pattern in missing_from(MATRIX, patterns)] == ["forgotten_page"]
         with pytest.raises(AssertionError, match=r"'forgotten_page'  \(/page-oubliee/<int:pk>/\)"):
             assert_every_pattern_listed(MATRIX, patterns)
+
+
+@pytest.mark.django_db
+def test_a_cell_that_differs_from_the_matrix_is_reported(world, matrix_settings):
+    """GIVEN expectations that open association A's convention to everyone, and say that an
+    agent pausing a volunteer's enrolment writes WHEN they are checked THEN each wrong cell is
+    reported, a write where none was expected included."""
+    convention = Case(kwargs=lambda w: {"pk": w.convention_a.pk}, get=expect(OK))
+    assert check_case("conventions:detail", convention, world, world.clients) == [
+        f"GET /conventions/{world.convention_a.pk}/ as {role}: expected 200, got {got}"
+        for role, got in [
+            ("anonymous", f"302 → /comptes/login/?next=/conventions/{world.convention_a.pk}/"),
+            ("volunteer", "403"),
+            ("other_volunteer", "403"),
+            ("coordinator_b", "404"),
+            ("data_protection_officer", "403"),
+        ]
+    ]
+    enrolment = world.volunteer_enrolment
+    pause = Case(
+        kwargs=lambda w: {"pk": enrolment.pk},
+        get={},
+        post={"agent": SAVED, "volunteer": REDIRECT},  # the volunteer's pause is written
+        changed=lambda w: type(enrolment).objects.get(pk=enrolment.pk).status,
+    )
+    url = f"/volontaires/inscriptions/{enrolment.pk}/pause/"
+    assert check_case("volontaires:enrolment_pause", pause, world, world.clients) == [
+        f"POST {url} as agent: expected 302 → elsewhere (writes), got 403",
+        f"POST {url} as volunteer: data changed",
+    ]
 
 
 @pytest.mark.django_db
