@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from solidaren.access import DATA_PROTECTION_OFFICER_GROUP
 from tests.factories import (
     AssociationFactory,
     MembershipFactory,
@@ -116,13 +117,12 @@ def volunteer(db):
 
 
 # --- permission matrix: the data protection officer persona and the count of cells -----------
-# The role's group and predicate come with the personal-data package; until then the persona is
-# a signed-in user in a group of that exact name, created here when missing.
-DATA_PROTECTION_OFFICERS_GROUP = "Délégué·e à la protection des données"
+# A signed-in user (not staff) in the group that migration volontaires/0006 creates (created
+# here too when a test flushed it).
 
 
 def make_data_protection_officer(**user_fields):
-    group, _ = Group.objects.get_or_create(name=DATA_PROTECTION_OFFICERS_GROUP)
+    group, _ = Group.objects.get_or_create(name=DATA_PROTECTION_OFFICER_GROUP)
     user = UserFactory(**user_fields)
     user.groups.add(group)
     return user

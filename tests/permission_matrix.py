@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
+import io
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from typing import Any
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -38,6 +41,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_celery_results.models import GroupResult, TaskResult
+from pypdf import PdfWriter
 
 from associations.models import FieldOfAction, Premises
 from conventions.models import (
@@ -53,7 +57,7 @@ from conventions.models import (
     ReportStatus,
     YearlyReport,
 )
-from solidaren.demo import agents_group
+from solidaren.roles import agents_group
 from tests.conftest import make_data_protection_officer
 from tests.factories import (
     PASSWORD,
@@ -75,12 +79,16 @@ from tests.factories import (
     UserFactory,
     VolunteerProfileFactory,
     YearlyReportFactory,
+    give_totp,
 )
 from volontaires.models import (
     Assignment,
     Enrolment,
     KeepInTouchRequest,
     Mission,
+    Resident,
+    ResidentAccessLog,
+    ResidentAccessSource,
     TrainingRegistration,
     TrainingSession,
     VolunteerProfile,
@@ -120,8 +128,8 @@ ROLE_GROUPS = {
         COORDINATOR_B,
         DATA_PROTECTION_OFFICER,
     ),
-    # A signed-in user with no portal role. The data protection officer has none yet: the
-    # package that adds the role gives it its own expectations.
+    # Signed in, but neither volunteer, coordinator nor agent: the data protection officer
+    # (who reads the access log of residents' records and nothing else).
     "no_role": (DATA_PROTECTION_OFFICER,),
 }
 
@@ -261,7 +269,17 @@ def assert_every_pattern_listed(matrix: Mapping[str, Any], patterns: list[Patter
 
 # --- the world --------------------------------------------------------------------------------
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+def blank_pdf() -> bytes:
+    """A real one-page PDF: uploads are parsed (solidaren/uploads.py)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    content = io.BytesIO()
+    writer.write(content)
+    return content.getvalue()
+
+
+PDF_BYTES = blank_pdf()
 
 
 def build_world() -> SimpleNamespace:
@@ -285,6 +303,7 @@ def build_world() -> SimpleNamespace:
         DATA_PROTECTION_OFFICER: make_data_protection_officer(email="dpd@ville.example.fr"),
         SUPERUSER: UserFactory(email="admin@ville.example.fr", is_staff=True, is_superuser=True),
     }
+    give_totp(users[SUPERUSER])  # a superuser opens no page before activating TOTP
     users[AGENT].groups.add(agents_group())
     w.quartier = QuartierFactory()
     w.mission_type = MissionTypeFactory()
@@ -334,7 +353,7 @@ def build_world() -> SimpleNamespace:
     w.subsidy = SubsidyFactory(association=w.association_a, funder=w.funder, year=2025)
     w.priority = NetworkPriority.objects.create(position=90, title="Aller vers")
     w.article = ArticleTemplate.objects.create(
-        position=90, title="Article de test", body="La convention {{ convention.reference }}."
+        position=90, title="Article de test", body="La convention {{ reference }}."
     )
     w.report_draft = YearlyReportFactory(convention=w.convention_a, year=2025)
     w.report_submitted = YearlyReportFactory(
@@ -438,6 +457,21 @@ def build_world() -> SimpleNamespace:
     w.group = Group.objects.create(name="Groupe de test")
     w.task_result = TaskResult.objects.create(task_id="tache-de-test", status="SUCCESS")
     w.group_result = GroupResult.objects.create(group_id="groupe-de-test")
+    w.access_log_entry = ResidentAccessLog.objects.create(
+        resident=w.resident,
+        user=users[AGENT],
+        source=ResidentAccessSource.STAFF_MISSION,
+        path="/volontaires/agents/missions/1/",
+    )
+    w.access_attempt = AccessAttempt.objects.create(
+        username="inconnu@exemple.fr", ip_address="192.0.2.1", failures_since_start=1
+    )
+    w.access_record = AccessLog.objects.create(
+        username="inconnu@exemple.fr", ip_address="192.0.2.1"
+    )
+    w.access_failure = AccessFailureLog.objects.create(
+        username="inconnu@exemple.fr", ip_address="192.0.2.1"
+    )
     w.admin_objects = {
         "auth.group": w.group,
         "account.emailaddress": EmailAddress.objects.get(user=users[OTHER_VOLUNTEER]),
@@ -469,6 +503,11 @@ def build_world() -> SimpleNamespace:
         "volontaires.assignment": Assignment.objects.get(pk=w.proposal.pk),
         "volontaires.trainingsession": w.training,
         "volontaires.keepintouchrequest": w.keep_in_touch,
+        "volontaires.residentaccesslog": w.access_log_entry,
+        "mfa.authenticator": Authenticator.objects.get(user=users[SUPERUSER]),
+        "axes.accessattempt": w.access_attempt,
+        "axes.accesslog": w.access_record,
+        "axes.accessfailurelog": w.access_failure,
     }
     return w
 
@@ -604,6 +643,7 @@ def count(model, **lookup):
 
 PORTAL = {
     "home": Case(get=PUBLIC, post=POST_ONLY),
+    "personal_data": Case(get=PUBLIC, post=POST_ONLY),
     "healthz": Case(get=PUBLIC, post=POST_ONLY),
     # GET only redirects; POST sets the language cookie (no data).
     "set_language": Case(
@@ -911,6 +951,22 @@ PORTAL = {
         data=lambda w: {f"presence_{w.attendance.pk}": "1"},
         changed=row(TrainingRegistration, "attendance", "attended"),
     ),
+    # volontaires/: personal data
+    "volontaires:account_export": Case(get=VOLUNTEERS_ONLY, post=POST_ONLY),
+    "volontaires:staff_resident_export": Case(
+        kwargs=pk("resident"), get=STAFF_ONLY, post=POST_ONLY
+    ),
+    "volontaires:staff_resident_erase": Case(
+        kwargs=pk("resident"),
+        get=STAFF_ONLY,
+        post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED),
+        data=lambda w: {"confirm": "on"},
+        changed=row(Resident, "resident", "last_name", "phone", "anonymised_at"),
+    ),
+    "volontaires:access_log": Case(
+        get=expect(FORBIDDEN, anonymous=LOGIN, data_protection_officer=OK, superuser=OK),
+        post=POST_ONLY,
+    ),
     "volontaires:figures": Case(get=PUBLIC, post=POST_ONLY),
     "volontaires:figures_json": Case(
         get=PUBLIC, post=POST_ONLY, query=lambda w: f"?programme={w.programme.slug}"
@@ -938,6 +994,17 @@ ACCOUNTS = {
         kwargs=lambda w: {"uidb36": "zz", "key": "cle-inconnue"}, get=PUBLIC
     ),
     "account_reset_password_done": Case(get=PUBLIC),
+    # Two-factor authentication (allauth.mfa)
+    # Two-factor authentication (allauth.mfa). Only the superuser has TOTP in the world; the
+    # pages that change it ask for a fresh password first (reauthentication).
+    "mfa_index": Case(get=SIGNED_IN),
+    "mfa_authenticate": Case(get=expect(REDIRECT)),  # only in the middle of a login
+    "mfa_reauthenticate": Case(get=expect(REDIRECT, anonymous=LOGIN, superuser=OK)),
+    "mfa_activate_totp": Case(get=expect(REDIRECT, anonymous=LOGIN)),
+    "mfa_deactivate_totp": Case(get=expect(NOT_FOUND, anonymous=LOGIN, superuser=REDIRECT)),
+    "mfa_view_recovery_codes": Case(get=expect(NOT_FOUND, anonymous=LOGIN)),
+    "mfa_generate_recovery_codes": Case(get=expect(REDIRECT, anonymous=LOGIN)),
+    "mfa_download_recovery_codes": Case(get=expect(NOT_FOUND, anonymous=LOGIN)),
 }
 
 # --- the back-office --------------------------------------------------------------------------
@@ -945,9 +1012,26 @@ ACCOUNTS = {
 # Anonymous and signed-in users who are not staff are sent to the back-office's login page.
 BACK_OFFICE = expect(ADMIN_LOGIN, staff=OK)
 # Areas for superusers only, whatever the agents' group holds: rights and e-mail addresses.
-SUPERUSER_ONLY_MODELS = {"auth.group", "account.emailaddress"}
+SUPERUSER_ONLY_MODELS = {
+    "auth.group",
+    "account.emailaddress",
+    "mfa.authenticator",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+    # The data protection officer's, whom a superuser is too (a non-staff DPO reads it in the
+    # portal, volontaires:access_log).
+    "volontaires.residentaccesslog",
+}
 # Back-office lists whose rows are made by the portal, never added by hand.
-NO_ADD_MODELS = {"conventions.generateddocument", "conventions.documentbatch"}
+NO_ADD_MODELS = {
+    "conventions.generateddocument",
+    "conventions.documentbatch",
+    "volontaires.residentaccesslog",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+}
 # Objects of the world that the delete page refuses to delete: rows of other models protect
 # them (an association's conventions, a programme's missions...). It explains why, with a 200.
 PROTECTED = {
@@ -957,10 +1041,13 @@ PROTECTED = {
     "volontaires.programme",
     "volontaires.quartier",
     "volontaires.missiontype",
-    "volontaires.resident",
 }
-# Deleting an account deletes its e-mail addresses, which agents may not delete: refused.
-AGENT_MAY_NOT_DELETE = {"solidaren.user"}
+# Deleting these deletes rows that agents may not delete (an account's e-mail addresses, a
+# convention's generated documents): refused to agents.
+AGENT_MAY_NOT_DELETE = {"solidaren.user", "conventions.convention"}
+# Never deleted from the back-office: a resident is erased (anonymised, volontaires:
+# staff_resident_erase); the access log loses only its old rows, by the retention job.
+NO_DELETE_MODELS = {"volontaires.resident", "volontaires.residentaccesslog"}
 
 
 def back_office(label: str, action: str, *, allowed: Outcome = OK, agent_refused: bool = False):
@@ -994,22 +1081,25 @@ def model_admin_cases(label: str) -> dict[str, Case]:
     def still_there(w):
         return type(w.admin_objects[label]).objects.filter(pk=w.admin_objects[label].pk).exists()
 
-    no_add = expect(ADMIN_LOGIN, staff=FORBIDDEN)
+    refused = expect(ADMIN_LOGIN, staff=FORBIDDEN)
+    deletes = label not in NO_DELETE_MODELS
     return {
         f"{prefix}_changelist": Case(get=back_office(label, "view")),
-        f"{prefix}_add": Case(get=no_add if label in NO_ADD_MODELS else back_office(label, "add")),
+        f"{prefix}_add": Case(get=refused if label in NO_ADD_MODELS else back_office(label, "add")),
         f"{prefix}_change": Case(get=back_office(label, "view"), kwargs=obj),
         f"{prefix}_history": Case(get=back_office(label, "view"), kwargs=obj),
         # GET asks for confirmation; POST deletes (or explains what protects the object).
         f"{prefix}_delete": Case(
             kwargs=obj,
-            get=back_office(label, "delete"),
+            get=back_office(label, "delete") if deletes else refused,
             post=back_office(
                 label,
                 "delete",
                 allowed=OK if label in PROTECTED else SAVED,
                 agent_refused=label in AGENT_MAY_NOT_DELETE,
-            ),
+            )
+            if deletes
+            else refused,
             data=lambda w: {"post": "yes"},
             changed=still_there,
         ),
@@ -1031,7 +1121,8 @@ def back_office_matrix() -> dict:
 
 BACK_OFFICE_PAGES = {
     "admin:index": Case(get=BACK_OFFICE),
-    "admin:login": Case(get=expect(OK, staff=REDIRECT)),
+    # Everyone logs in through the portal's login (one lockout, one second factor).
+    "admin:login": Case(get=expect(FORBIDDEN, anonymous=LOGIN, staff=REDIRECT)),
     # Non-staff are sent to the index (then to the login page); staff are logged out.
     "admin:logout": Case(get=expect(REDIRECT, staff=NOT_ALLOWED), post=expect(REDIRECT)),
     "admin:password_change": Case(get=BACK_OFFICE),
@@ -1071,9 +1162,10 @@ BACK_OFFICE_PAGES = {
         ),
     ),
     # Pages of their own on some lists
+    # Passwords are set by their owners (reset e-mail) or by a superuser.
     "admin:auth_user_password_change": Case(
         kwargs=lambda w: {"id": w.users["other_volunteer"].pk},
-        get=back_office("solidaren.user", "change"),
+        get=expect(ADMIN_LOGIN, agent=FORBIDDEN, superuser=OK),
     ),
     **{
         f"admin:{label.replace('.', '_')}_export": Case(get=back_office(label, "view"))
@@ -1115,10 +1207,8 @@ DEBUG_ONLY = {
     for status in (403, 404, 500)
 }
 
-# Accounts that hold rights are changed by superusers only. Until the back-office rights of
-# issue 8 land, an agent can set a superuser's password or e-mail address (and take the account
-# over): these cases say what must happen and are reported as expected failures meanwhile.
-RIGHTS_PENDING = "issue 8, back-office rights: agents may not change a superuser's account"
+# Accounts that hold rights are changed by superusers only: an agent can neither set a
+# superuser's password nor change their e-mail address (and take the account over).
 
 
 def superuser_account(w):
@@ -1134,7 +1224,6 @@ ACCOUNTS_WITH_RIGHTS = {
         label="a superuser's password",
         kwargs=lambda w: {"id": w.users[SUPERUSER].pk},
         get=expect(ADMIN_LOGIN, agent=FORBIDDEN, superuser=OK),
-        pending=RIGHTS_PENDING,
     ),
     "admin:solidaren_user_change": Case(
         label="a superuser's e-mail address",
@@ -1152,7 +1241,6 @@ ACCOUNTS_WITH_RIGHTS = {
             "memberships-INITIAL_FORMS": "0",
         },
         changed=superuser_email,
-        pending=RIGHTS_PENDING,
     ),
 }
 
