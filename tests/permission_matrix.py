@@ -289,7 +289,15 @@ def build_world() -> SimpleNamespace:
     w = SimpleNamespace()
     now = datetime.datetime.now(datetime.UTC)
 
-    # Personas
+    _people(w, now)
+    _conventions(w, now)
+    _volontaires(w, now)
+    _back_office_rows(w)
+    return w
+
+
+def _people(w: SimpleNamespace, now: datetime.datetime) -> None:
+    """The personas of the eight roles; the volunteers with what matching needs."""
     w.association_a = AssociationFactory(name="Association A", short_name="A", slug="asso-a")
     w.association_b = AssociationFactory(name="Association B", short_name="B", slug="asso-b")
     users = {
@@ -332,7 +340,9 @@ def build_world() -> SimpleNamespace:
     w.volunteer_profile.ical_token = "jeton-secret-du-calendrier-de-la-volontaire"
     w.volunteer_profile.save(update_fields=["ical_token"])
 
-    # Associations and conventions
+
+def _conventions(w: SimpleNamespace, now: datetime.datetime) -> None:
+    """Association A's convention with its amounts, reports, attachment and document."""
     w.field_of_action = FieldOfAction.objects.create(name="Aide alimentaire", slug="aide-alim")
     w.premises = Premises.objects.create(
         association=w.association_a, label="Local de distribution", address="1 rue de Brest"
@@ -361,12 +371,12 @@ def build_world() -> SimpleNamespace:
         year=2024,
         status=ReportStatus.SUBMITTED,
         submitted_at=now,
-        submitted_by=users[COORDINATOR_A],
+        submitted_by=w.users[COORDINATOR_A],
     )
     w.attachment = ReportAttachment.objects.create(
         report=w.report_draft, title="Comptes 2025", file=ContentFile(PDF_BYTES, "comptes.pdf")
     )
-    w.batch = DocumentBatch.objects.create(label="Lot de A", created_by=users[COORDINATOR_A])
+    w.batch = DocumentBatch.objects.create(label="Lot de A", created_by=w.users[COORDINATOR_A])
     w.document = GeneratedDocument.objects.create(
         kind=DocumentKind.CONVENTION,
         subject_key=f"convention:{w.convention_a.pk}",
@@ -380,7 +390,10 @@ def build_world() -> SimpleNamespace:
         finished_at=now,
     )
 
-    # Volontaires Solidaires
+
+def _volontaires(w: SimpleNamespace, now: datetime.datetime) -> None:
+    """Calls, a resident and their missions, the volunteer's proposal, accepted and done
+    missions, enrolments and training sessions."""
     w.resident = ResidentFactory(programme=w.programme, quartier=w.quartier)
     common = {"programme": w.programme, "mission_type": w.mission_type, "quartier": w.quartier}
     w.city_call = MissionFactory(
@@ -453,13 +466,15 @@ def build_world() -> SimpleNamespace:
         session=w.past_training, volunteer=w.other_volunteer_profile
     )
 
-    # One row of every model of the back-office (others are above)
+
+def _back_office_rows(w: SimpleNamespace) -> None:
+    """One row of every model of the back-office (most are made above)."""
     w.group = Group.objects.create(name="Groupe de test")
     w.task_result = TaskResult.objects.create(task_id="tache-de-test", status="SUCCESS")
     w.group_result = GroupResult.objects.create(group_id="groupe-de-test")
     w.access_log_entry = ResidentAccessLog.objects.create(
         resident=w.resident,
-        user=users[AGENT],
+        user=w.users[AGENT],
         source=ResidentAccessSource.STAFF_MISSION,
         path="/volontaires/agents/missions/1/",
     )
@@ -474,10 +489,10 @@ def build_world() -> SimpleNamespace:
     )
     w.admin_objects = {
         "auth.group": w.group,
-        "account.emailaddress": EmailAddress.objects.get(user=users[OTHER_VOLUNTEER]),
+        "account.emailaddress": EmailAddress.objects.get(user=w.users[OTHER_VOLUNTEER]),
         "django_celery_results.taskresult": w.task_result,
         "django_celery_results.groupresult": w.group_result,
-        "solidaren.user": users[OTHER_VOLUNTEER],
+        "solidaren.user": w.users[OTHER_VOLUNTEER],
         "associations.fieldofaction": w.field_of_action,
         "associations.association": w.association_a,
         "associations.premises": w.premises,
@@ -504,12 +519,11 @@ def build_world() -> SimpleNamespace:
         "volontaires.trainingsession": w.training,
         "volontaires.keepintouchrequest": w.keep_in_touch,
         "volontaires.residentaccesslog": w.access_log_entry,
-        "mfa.authenticator": Authenticator.objects.get(user=users[SUPERUSER]),
+        "mfa.authenticator": Authenticator.objects.get(user=w.users[SUPERUSER]),
         "axes.accessattempt": w.access_attempt,
         "axes.accesslog": w.access_record,
         "axes.accessfailurelog": w.access_failure,
     }
-    return w
 
 
 # --- checking ---------------------------------------------------------------------------------
