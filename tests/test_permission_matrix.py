@@ -11,6 +11,7 @@ import types
 from contextlib import nullcontext
 
 import pytest
+from django.contrib import admin
 from django.test import override_settings
 from django.urls import path
 
@@ -68,6 +69,12 @@ def test_a_url_pattern_left_out_of_the_matrix_fails_the_suite(monkeypatch):
         assert [pattern.key for pattern in missing_from(MATRIX, patterns)] == ["forgotten_page"]
         with pytest.raises(AssertionError, match=r"'forgotten_page'  \(/page-oubliee/<int:pk>/\)"):
             assert_every_pattern_listed(MATRIX, patterns)
+
+
+@pytest.mark.django_db
+def test_the_world_holds_a_row_of_every_back_office_model(world):
+    registered = {model._meta.label_lower for model in admin.site._registry}
+    assert sorted(registered - set(world.admin_objects)) == [], "add one in _back_office_rows"
 
 
 @pytest.mark.django_db
