@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from solidaren import lookups  # noqa: F401  (registers the integer lookups at start-up)
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True

@@ -1,7 +1,7 @@
 """Shared fixtures: the personas of the portal and the switches between eager and real Celery.
 
 Personas: `agent` (city staff), `coordinator_a` / `coordinator_b` (coordinators of
-`association_a` / `association_b`), `volunteer`.
+`association_a` / `association_b`), `volunteer`, `data_protection_officer`.
 """
 
 import os
@@ -18,8 +18,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from solidaren.access import DATA_PROTECTION_OFFICER_GROUP
 from tests.factories import (
     AssociationFactory,
     MembershipFactory,
@@ -112,6 +114,33 @@ def coordinator_b(association_b):
 @pytest.fixture
 def volunteer(db):
     return VolunteerProfileFactory(user__email="volontaire@exemple.fr").user
+
+
+# --- permission matrix: the data protection officer persona and the count of cells -----------
+# A signed-in user (not staff) in the group that migration volontaires/0006 creates (created
+# here too when a test flushed it).
+
+
+def make_data_protection_officer(**user_fields):
+    group, _ = Group.objects.get_or_create(name=DATA_PROTECTION_OFFICER_GROUP)
+    user = UserFactory(**user_fields)
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def data_protection_officer(db):
+    return make_data_protection_officer(email="dpd@ville.example.fr")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The number of URL × role cells the permission matrix checked (printed without -s)."""
+    matrix = sys.modules.get("tests.permission_matrix")
+    if matrix is not None:
+        matrix.terminal_summary(terminalreporter)
+
+
+# --- end of the permission matrix block -------------------------------------------------------
 
 
 @pytest.fixture

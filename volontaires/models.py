@@ -147,6 +147,9 @@ class Programme(models.Model):
 
 
 def validate_choice_list(values: list, choices: type[models.TextChoices], field: str) -> None:
+    # The back-office edits these lists as JSON: a number or a text typed there is not a list.
+    if values is not None and not isinstance(values, list):
+        raise ValidationError({field: _("Indiquez une liste de valeurs, par exemple [].")})
     unknown = [value for value in values or [] if value not in choices.values]
     if unknown:
         raise ValidationError({field: _("Valeurs inconnues : %(values)s") % {"values": unknown}})
