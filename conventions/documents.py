@@ -241,7 +241,11 @@ def is_stale(document: GeneratedDocument) -> bool:
     """Done, but made from data that have changed since (e.g. an amount)."""
     if document.status != DocumentStatus.DONE:
         return False
-    return checksum(render_html(document)) != document.inputs_checksum
+    try:
+        html = render_html(document)
+    except DocumentError:
+        return True  # it can no longer be made as it is: regenerating shows the reason
+    return checksum(html) != document.inputs_checksum
 
 
 # --- PDF ------------------------------------------------------------------------------------

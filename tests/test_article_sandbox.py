@@ -188,6 +188,23 @@ def test_a_refused_text_that_reached_the_database_fails_the_pdf_with_the_same_me
     assert document.status != DocumentStatus.DONE and not document.file
 
 
+def test_a_refused_text_in_the_database_makes_the_stored_pdf_stale_not_the_page_fail(
+    client, convention, coordinator_a
+):
+    """GIVEN a convention PDF made earlier, WHEN an article refused by the sandbox reaches the
+    database, THEN the convention page still opens and the PDF is shown as stale; the
+    regeneration then fails with the French reason."""
+    document = documents.convention_document(convention)
+    documents.generate(document.pk)
+    ArticleTemplate.objects.filter(position=2).update(body="{{ association.pk }}")
+    client.force_login(coordinator_a)
+
+    response = client.get(convention.get_absolute_url())
+
+    assert response.status_code == 200
+    assert documents.existing_document(document.subject_key) == (document, True)
+
+
 def test_the_code_never_hands_an_object_to_an_article(convention):
     with mock.patch.object(articles, "render_article", wraps=articles.render_article) as render:
         documents.convention_context(convention)
