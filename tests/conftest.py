@@ -4,6 +4,7 @@ Personas: `agent` (city staff), `coordinator_a` / `coordinator_b` (coordinators 
 `association_a` / `association_b`), `volunteer`, `data_protection_officer`.
 """
 
+import datetime
 import os
 import shutil
 import signal
@@ -17,6 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -30,6 +32,23 @@ from tests.factories import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# The suite's clock. Every test runs with time frozen at this instant (then flowing normally),
+# so that no test depends on the day it runs: the default is a Wednesday morning in Paris, and
+# `make test-dates` runs the date-sensitive tests again at other instants (a Sunday just after
+# midnight, when Paris and UTC disagree on the date; a summer evening; a leap day).
+# Tests marked `real_clock` keep the real time: they talk to processes time-machine cannot reach
+# (a Celery worker, a runserver, Chromium).
+TEST_NOW_VARIABLE = "SOLIDAREN_TEST_NOW"
+DEFAULT_TEST_NOW = "2026-12-02T10:00:00+01:00"
+
+
+def suite_now() -> datetime.datetime:
+    value = os.environ.get(TEST_NOW_VARIABLE) or DEFAULT_TEST_NOW
+    moment = datetime.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"{TEST_NOW_VARIABLE} needs a UTC offset, e.g. {DEFAULT_TEST_NOW}")
+    return moment
 
 
 def real_broker_available() -> tuple[bool, str]:
@@ -48,6 +67,7 @@ def pytest_report_header(config):
         else (settings.CELERY_BROKER_URL.split("@")[-1])
     )
     return [
+        f"solidaren clock: {suite_now().isoformat()} ({suite_now():%A}; {TEST_NOW_VARIABLE})",
         f"solidaren database: {database['ENGINE'].rsplit('.', 1)[-1]} "
         f"({database.get('HOST') or 'file'} {database['NAME']})",
         f"solidaren broker: {broker}",
@@ -56,11 +76,24 @@ def pytest_report_header(config):
 
 def pytest_collection_modifyitems(config, items):
     available, reason = real_broker_available()
-    if available:
-        return
     for item in items:
         if "real_broker" in item.keywords:
-            item.add_marker(pytest.mark.skip(reason=reason))
+            # A worker is another process: it reads the real clock.
+            item.add_marker(pytest.mark.real_clock)
+            if not available:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _suite_clock(request):
+    """Time starts at `suite_now()` for every test and flows from there (see TEST_NOW_VARIABLE).
+
+    A test that needs an exact instant travels again inside (time-machine nests)."""
+    if "real_clock" in request.keywords:
+        yield
+        return
+    with time_machine.travel(suite_now(), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

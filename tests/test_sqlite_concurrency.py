@@ -31,6 +31,9 @@ from pathlib import Path
 
 import pytest
 
+# The demo server is another process, on the real clock: so are the rows made for it.
+pytestmark = pytest.mark.real_clock
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 LAST_PLACE = "la dernière place de cette mission vient d'être prise"
 
