@@ -6,11 +6,12 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve migrate test lint audit format worker beat bench messages clean
+.PHONY: help install demo serve migrate test test-dates lint audit format worker beat bench messages clean
 
 help:
 	@echo "make demo    install, migrate, load the Rennes demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test    install and run the whole test suite"
+	@echo "make test-dates  the date-sensitive tests again at other instants (TEST_DATES)"
 	@echo "make lint    ruff (with the S security rules) + migrations check"
 	@echo "make audit   pip-audit of the installed packages: how many it checked; fails if not all"
 	@echo "make worker  run a Celery worker (needs CELERY_BROKER_URL)"
@@ -42,6 +43,24 @@ serve: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# `make test` runs at the suite's own clock (Wednesday 2 December 2026, 10:00 in Paris: see
+# tests/conftest.py). This runs the tests that can depend on the date again at other instants:
+# by default Monday 1 March 2027 at 00:30 in Paris, still Sunday in UTC, so that a date taken in
+# the wrong time zone, a weekday or a month boundary shows. Left out: tests that never read the
+# clock and cost minutes (the form fuzz, answer timings, the security headers and the uploads),
+# and those on the real clock (other processes). E.g. TEST_DATES="2027-07-18T21:00:00+02:00
+# 2028-02-29T12:00:00+01:00" make test-dates
+TEST_DATES ?= 2027-03-01T00:30:00+01:00
+DATE_INDEPENDENT_TESTS := test_fuzz_forms test_login_enumeration test_security_headers \
+	test_uploads test_audit test_pdf_production_static test_article_sandbox
+test-dates: install
+	@for moment in $(TEST_DATES); do \
+	  echo "== the date-sensitive tests at $$moment"; \
+	  SOLIDAREN_TEST_NOW=$$moment $(BIN)/python -m pytest -q -p no:cacheprovider \
+	    -m "not real_broker and not real_clock" \
+	    $(foreach name,$(DATE_INDEPENDENT_TESTS),--ignore=tests/$(name).py) || exit 1; \
+	done
 
 lint: install
 	$(BIN)/ruff check .

@@ -40,6 +40,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django_celery_results.models import GroupResult, TaskResult
 from pypdf import PdfWriter
 
@@ -58,7 +59,7 @@ from conventions.models import (
     YearlyReport,
 )
 from solidaren.roles import agents_group
-from tests.conftest import make_data_protection_officer
+from tests.conftest import make_data_protection_officer, suite_now
 from tests.factories import (
     PASSWORD,
     AssignmentFactory,
@@ -394,31 +395,34 @@ def _conventions(w: SimpleNamespace, now: datetime.datetime) -> None:
 def _volontaires(w: SimpleNamespace, now: datetime.datetime) -> None:
     """Calls, a resident and their missions, the volunteer's proposal, accepted and done
     missions, enrolments and training sessions."""
+    today = timezone.localdate(now)
+
+    def days(offset: int) -> datetime.date:
+        return today + datetime.timedelta(days=offset)
+
     w.resident = ResidentFactory(programme=w.programme, quartier=w.quartier)
     common = {"programme": w.programme, "mission_type": w.mission_type, "quartier": w.quartier}
-    w.city_call = MissionFactory(
-        **common, title="Appel de la ville", date=datetime.date(2026, 12, 16), places=5
-    )
+    w.city_call = MissionFactory(**common, title="Appel de la ville", date=days(14), places=5)
     w.association_call = MissionFactory(
         **common,
         title="Appel de A",
         origin="association",
         association=w.association_a,
-        date=datetime.date(2026, 12, 17),
+        date=days(15),
         places=5,
     )
     w.proposal_mission = MissionFactory(
         **common,
         title="Mission proposée",
         volunteer_calls=False,
-        date=datetime.date(2026, 12, 9),
+        date=days(7),
         places=2,
     )
     w.resident_mission = MissionFactory(
-        **common, title="Courses", resident=w.resident, date=datetime.date(2026, 11, 30)
+        **common, title="Courses", resident=w.resident, date=days(-2)
     )
     w.done_mission = MissionFactory(
-        **common, title="Courses faites", resident=w.resident, date=datetime.date(2026, 11, 16)
+        **common, title="Courses faites", resident=w.resident, date=days(-16)
     )
     w.proposal = AssignmentFactory(
         mission=w.proposal_mission, volunteer=w.volunteer_profile, proposed_at=now
@@ -434,7 +438,7 @@ def _volontaires(w: SimpleNamespace, now: datetime.datetime) -> None:
         volunteer=w.volunteer_profile,
         status="realisee",
         answered_at=now,
-        done_on=datetime.date(2026, 11, 16),
+        done_on=days(-16),
         duration_minutes=60,
     )
     w.keep_in_touch = KeepInTouchRequest.objects.create(
@@ -443,7 +447,7 @@ def _volontaires(w: SimpleNamespace, now: datetime.datetime) -> None:
             volunteer=w.other_volunteer_profile,
             status="realisee",
             answered_at=now,
-            done_on=datetime.date(2026, 11, 16),
+            done_on=days(-16),
         )
     )
     w.paused_enrolment = EnrolmentFactory(
@@ -455,10 +459,10 @@ def _volontaires(w: SimpleNamespace, now: datetime.datetime) -> None:
         TrainingSession.objects.create(
             programme=w.programme,
             title=title,
-            starts_at=datetime.datetime(2026, 12, day, 14, tzinfo=datetime.UTC),
-            ends_at=datetime.datetime(2026, 12, day, 17, tzinfo=datetime.UTC),
+            starts_at=datetime.datetime.combine(days(offset), datetime.time(14), datetime.UTC),
+            ends_at=datetime.datetime.combine(days(offset), datetime.time(17), datetime.UTC),
         )
-        for title, day in [("Premiers secours", 12), ("Accueillir", 19), ("Écouter", 1)]
+        for title, offset in [("Premiers secours", 10), ("Accueillir", 17), ("Écouter", -1)]
     ]
     w.training, w.training_with_volunteer, w.past_training = sessions
     TrainingRegistration.objects.create(session=sessions[1], volunteer=w.volunteer_profile)
@@ -624,7 +628,8 @@ def terminal_summary(terminalreporter) -> None:
 
 # === the matrix ===============================================================================
 
-NOW = datetime.datetime(2026, 12, 2, 10, 30, tzinfo=datetime.UTC)  # a Wednesday
+# The world is built at the suite's clock (tests/conftest.py), where its cells then run.
+NOW = suite_now()
 
 # Shapes that recur: who may open a page of each family of views.
 PUBLIC = expect(OK)
@@ -835,7 +840,7 @@ PORTAL = {
         kwargs=pk("accepted"),
         get=POST_ONLY_FOR_VOLUNTEERS,
         post=expect(FORBIDDEN, anonymous=LOGIN, volunteer=SAVED, other_volunteer=NOT_FOUND),
-        data=lambda w: {"done_on": "2026-11-30", "duration_minutes": "60"},
+        data=lambda w: {"done_on": w.resident_mission.date.isoformat(), "duration_minutes": "60"},
         changed=row(Assignment, "accepted", "status"),
     ),
     "volontaires:keep_in_touch": Case(
@@ -915,7 +920,7 @@ PORTAL = {
         get=POST_ONLY,
         post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED),
         data=lambda w: {
-            f"realisee-{w.accepted.pk}-done_on": "2026-11-30",
+            f"realisee-{w.accepted.pk}-done_on": w.resident_mission.date.isoformat(),
             f"realisee-{w.accepted.pk}-duration_minutes": "45",
         },
         changed=row(Assignment, "accepted", "status"),
