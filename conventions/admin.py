@@ -33,6 +33,7 @@ from conventions.models import (
     Funder,
     GeneratedDocument,
     InKindSupport,
+    InKindValue,
     NetworkPriority,
     Objective,
     Payment,
@@ -185,10 +186,52 @@ class ClosedYearFormSet(BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        for form in self.deleted_forms:
-            instance = form.instance
-            if instance.pk and rules.is_year_closed(instance.convention_id, instance.year):
-                raise ValidationError(rules.closed_year_message(instance.year))
+        refusals = rules.deletion_refusals(
+            form.instance for form in self.deleted_forms if form.instance.pk
+        )
+        if refusals:
+            raise ValidationError(refusals)
+
+
+class ClosedYearAdminMixin:
+    """A closed year's rows are read only in the back-office: their change and delete pages
+    refuse to write (403), and the bulk delete action lists them as what cannot be deleted.
+    `rules` stays the one judge (the models refuse the same on every other path)."""
+
+    closed_rows_read_only = True
+
+    def _refusals(self, obj) -> list[str]:
+        return rules.deletion_refusals([obj]) if obj is not None and obj.pk else []
+
+    def has_change_permission(self, request, obj=None):
+        if self.closed_rows_read_only and self._refusals(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._refusals(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refusals = rules.deletion_refusals(objs)
+        if refusals:
+            # Said with the reason rather than as a missing right (has_delete_permission).
+            return deleted, counts, set(), [*protected, *refusals]
+        return deleted, counts, perms_needed, protected
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if self.closed_rows_read_only and self._refusals(obj):
+            messages.warning(
+                request,
+                gettext(
+                    "Cette ligne appartient à une année close (compte rendu validé) : elle ne "
+                    "peut plus être modifiée ni supprimée."
+                ),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class PartyInline(TamperProofAutocomplete, admin.TabularInline):
@@ -227,8 +270,16 @@ class PaymentInline(TamperProofAutocomplete, admin.TabularInline):
 
 class InKindSupportInline(TamperProofAutocomplete, admin.TabularInline):
     model = InKindSupport
+    formset = ClosedYearFormSet
     extra = 0
     autocomplete_fields = ["funder", "premises"]
+    show_change_link = True  # its values per year are on its own page
+
+
+class InKindValueInline(admin.TabularInline):
+    model = InKindValue
+    formset = ClosedYearFormSet
+    extra = 0
 
 
 @admin.register(Funder)
@@ -245,7 +296,11 @@ class NetworkPriorityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Convention)
-class ConventionAdmin(TamperProofAutocomplete, ExportMixin, SimpleHistoryAdmin):
+class ConventionAdmin(
+    ClosedYearAdminMixin, TamperProofAutocomplete, ExportMixin, SimpleHistoryAdmin
+):
+    closed_rows_read_only = False  # its open years stay editable; the rows judge themselves
+
     resource_classes = [ConventionResource]
     list_display = [
         "reference",
@@ -335,7 +390,9 @@ class ConventionAdmin(TamperProofAutocomplete, ExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(TamperProofAutocomplete, ExportMixin, ConventionAmountAdmin):
+class CommitmentAdmin(
+    ClosedYearAdminMixin, TamperProofAutocomplete, ExportMixin, ConventionAmountAdmin
+):
     resource_classes = [CommitmentResource]
     list_display = ["convention", "funder", "year", "kind", "amount"]
     list_filter = ["year", "funder", "kind", "convention__status"]
@@ -345,7 +402,7 @@ class CommitmentAdmin(TamperProofAutocomplete, ExportMixin, ConventionAmountAdmi
 
 
 @admin.register(Payment)
-class PaymentAdmin(TamperProofAutocomplete, ConventionAmountAdmin):
+class PaymentAdmin(ClosedYearAdminMixin, TamperProofAutocomplete, ConventionAmountAdmin):
     list_display = [
         "convention",
         "funder",
@@ -371,7 +428,9 @@ class PaymentAdmin(TamperProofAutocomplete, ConventionAmountAdmin):
 
 
 @admin.register(InKindSupport)
-class InKindSupportAdmin(TamperProofAutocomplete, ConventionAmountAdmin):
+class InKindSupportAdmin(ClosedYearAdminMixin, TamperProofAutocomplete, ConventionAmountAdmin):
+    closed_rows_read_only = False  # new values from an open year are added on its page
+    inlines = [InKindValueInline]
     list_display = ["convention", "funder", "kind", "premises", "yearly_value"]
     list_filter = ["kind", "funder"]
     search_fields = ["convention__reference", "convention__association__name", "description"]

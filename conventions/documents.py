@@ -147,6 +147,7 @@ def convention_context(convention: Convention) -> dict:
             "commitments",
             "in_kind_supports__premises",
             "in_kind_supports__funder",
+            "in_kind_supports__values",
             "objectives__priority",
         )
         .get(pk=convention.pk)

@@ -128,6 +128,13 @@ class ConventionQuerySet(AssociationScopedQuerySet):
     def covering_year(self, year: int) -> models.QuerySet:
         return self.filter(start_date__year__lte=year, end_date__year__gte=year)
 
+    def delete(self):
+        """A convention with a closed year keeps its amounts: it cannot be deleted."""
+        from conventions import rules
+
+        rules.refuse_deleting_closed_rows(self)
+        return super().delete()
+
 
 class Convention(models.Model):
     """A multi-year convention (CPO) between an association and one or more public funders."""
@@ -208,6 +215,13 @@ class Convention(models.Model):
         from conventions import rules
 
         rules.check_convention(self)
+
+    def delete(self, *args, **kwargs):
+        # A guard on every path (its closed years' amounts would go with it).
+        from conventions import rules
+
+        rules.refuse_deleting_closed_rows([self])
+        return super().delete(*args, **kwargs)
 
     @property
     def years(self) -> list[int]:
@@ -334,12 +348,43 @@ class Objective(models.Model):
         return self.priority_id is not None
 
 
+class ClosedYearQuerySet(models.QuerySet):
+    """Rows of a year whose report is validated cannot be deleted in bulk either."""
+
+    def delete(self):
+        from conventions import rules
+
+        rules.refuse_deleting_closed_rows(self)
+        return super().delete()
+
+
+class ClosedYearGuardMixin:
+    """The closed-year rule on every path, the shell included.
+
+    Forms show the rule's message through `clean()`; `save()` and `delete()` check it again so
+    that no code path (a script, a bulk action, a service) can change or remove a closed year's
+    row. A guard, not a side effect: it writes nothing, it refuses.
+    """
+
+    def save(self, *args, **kwargs):
+        from conventions import rules
+
+        rules.refuse_closed_year_change(self)
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        from conventions import rules
+
+        rules.refuse_deleting_closed_rows([self])
+        return super().delete(*args, **kwargs)
+
+
 class GrantKind(models.TextChoices):
     OPERATING = "fonctionnement", _("Subvention de fonctionnement")
     PROJECT = "projet", _("Subvention de projet")
 
 
-class Commitment(models.Model):
+class Commitment(ClosedYearGuardMixin, models.Model):
     """What one funder commits to pay under a convention for one year."""
 
     convention = models.ForeignKey(
@@ -357,6 +402,7 @@ class Commitment(models.Model):
     )
     amount = euros(_("montant (€)"))
 
+    objects = ClosedYearQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -378,7 +424,7 @@ class Commitment(models.Model):
         rules.check_commitment(self)
 
 
-class Payment(models.Model):
+class Payment(ClosedYearGuardMixin, models.Model):
     """A scheduled instalment of a funder's yearly grant, and when it was paid."""
 
     convention = models.ForeignKey(
@@ -401,6 +447,7 @@ class Payment(models.Model):
     scheduled_on = models.DateField(_("versement prévu le"), null=True, blank=True)
     paid_on = models.DateField(_("versé le"), null=True, blank=True)
 
+    objects = ClosedYearQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -428,7 +475,7 @@ class Payment(models.Model):
         return rules.payment_is_late(self, today)
 
 
-class InKindSupport(models.Model):
+class InKindSupport(ClosedYearGuardMixin, models.Model):
     """Support in kind (premises, services) valued in euros per year of the convention."""
 
     class Kind(models.TextChoices):
@@ -458,8 +505,15 @@ class InKindSupport(models.Model):
         verbose_name=_("locaux"),
     )
     description = models.CharField(_("description"), max_length=255, blank=True)
-    yearly_value = euros(_("valeur annuelle (€)"))
+    yearly_value = euros(
+        _("valeur annuelle (€)"),
+        help_text=_(
+            "Valeur de la première année ; une nouvelle valeur s'applique à partir d'une année "
+            "donnée (valeurs par année), sans jamais modifier une année close."
+        ),
+    )
 
+    objects = ClosedYearQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -475,6 +529,49 @@ class InKindSupport(models.Model):
         from conventions import rules
 
         rules.check_in_kind_support(self)
+
+    def value_for(self, year: int) -> Decimal:
+        """The value of the support in `year`: the latest value applying from that year or
+        before, else the first year's value. Uses prefetched `values` when there are."""
+        applicable = [value for value in self.values.all() if value.from_year <= year]
+        if not applicable:
+            return self.yearly_value
+        return max(applicable, key=lambda value: value.from_year).value
+
+    def yearly_values(self, years: list[int]) -> list[tuple[int, Decimal]]:
+        return [(year, self.value_for(year)) for year in years]
+
+
+class InKindValue(ClosedYearGuardMixin, models.Model):
+    """A new value of an in-kind support, applying from a year on (e.g. a revalued rent)."""
+
+    support = models.ForeignKey(
+        InKindSupport,
+        on_delete=models.CASCADE,
+        related_name="values",
+        verbose_name=_("aide en nature"),
+    )
+    from_year = models.PositiveSmallIntegerField(_("à partir de l'année"))
+    value = euros(_("valeur annuelle (€)"))
+
+    objects = ClosedYearQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("valeur d'une aide en nature")
+        verbose_name_plural = _("valeurs d'une aide en nature")
+        ordering = ["from_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["support", "from_year"], name="one_value_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return _("%(value)s € à partir de %(year)s") % {"value": self.value, "year": self.from_year}
+
+    def clean(self) -> None:
+        from conventions import rules
+
+        rules.check_in_kind_value(self)
 
 
 class SubsidyNature(models.TextChoices):

@@ -184,9 +184,11 @@ def _commitment_rows(
 def _in_kind_rows(
     conventions: dict[int, Convention], year: int | None
 ) -> Iterable[tuple[int, dict[str, str]]]:
-    supports = InKindSupport.objects.filter(
-        convention__in=_signed_conventions(year), yearly_value__gt=0
-    ).select_related("funder")
+    supports = (
+        InKindSupport.objects.filter(convention__in=_signed_conventions(year))
+        .select_related("funder")
+        .prefetch_related("values")
+    )
     for support in supports:
         convention = conventions.get(support.convention_id)
         if convention is None:  # signed since the conventions were read
@@ -195,6 +197,9 @@ def _in_kind_rows(
         for support_year in convention.years:
             if year is not None and support_year != year:
                 continue
+            value = support.value_for(support_year)
+            if not value:
+                continue
             row = _row(
                 funder_name=support.funder.name,
                 funder_siret=support.funder.siret,
@@ -202,7 +207,7 @@ def _in_kind_rows(
                 signed_on=signed_on,
                 decision_reference=reference,
                 purpose=convention.purpose,
-                amount=support.yearly_value,
+                amount=value,
                 nature=SubsidyNature.IN_KIND,
                 payment_terms=convention.payment_terms,
                 period=year_period(support_year),

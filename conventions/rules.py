@@ -12,7 +12,9 @@
 - Payment is due within 60 days of the notification of the decision (loi 2021-875): late
   payments are flagged.
 - A reminder goes out 6 months before a convention ends.
-- A year whose report is validated is closed: its amounts can no longer change.
+- A year whose report is validated is closed: its amounts can no longer change nor disappear,
+  from any path (forms, delete pages, bulk actions, inlines, services); an in-kind support is
+  valued per year, a new value applying from an open year on.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from conventions.models import (
     ConventionParty,
     ConventionStatus,
     InKindSupport,
+    InKindValue,
     Payment,
     ReportStatus,
     Subsidy,
@@ -234,6 +237,142 @@ def _changed_in_closed_year(instance, fields: list[str]) -> int | None:
     return None
 
 
+def closed_years(convention_id: int | None) -> set[int]:
+    if convention_id is None:
+        return set()
+    return set(
+        YearlyReport.objects.filter(
+            convention_id=convention_id, status=ReportStatus.VALIDATED
+        ).values_list("year", flat=True)
+    )
+
+
+def _value_years(support: InKindSupport, from_year: int | None, *, exclude_pk=None) -> set[int]:
+    """The years whose value is set by the value starting in `from_year` (None: the first
+    year's value), given the support's other values."""
+    convention = support.convention
+    first, last = convention.start_date.year, convention.end_date.year
+    start = first if from_year is None else from_year
+    others = InKindValue.objects.filter(support_id=support.pk).exclude(pk=exclude_pk)
+    later = [year for year in others.values_list("from_year", flat=True) if year > start]
+    return set(range(start, min(later, default=last + 1)))
+
+
+def _in_kind_support_years(support: InKindSupport) -> set[int]:
+    """Years a change of this support's first value or funder would alter."""
+    if support.pk is None:
+        return set(support.convention.years)
+    old = InKindSupport.objects.filter(pk=support.pk).values("yearly_value", "funder_id").first()
+    if old is None or (
+        old["yearly_value"] == support.yearly_value and old["funder_id"] == support.funder_id
+    ):
+        return set()
+    if old["funder_id"] != support.funder_id:
+        return set(support.convention.years)
+    return _value_years(support, None)
+
+
+def _in_kind_value_years(value: InKindValue) -> set[int]:
+    support = value.support
+    years = set()
+    if value.from_year is not None:
+        years |= _value_years(support, value.from_year, exclude_pk=value.pk)
+    if value.pk:
+        old = InKindValue.objects.filter(pk=value.pk).values("from_year", "value").first()
+        if old is not None:
+            if (old["from_year"], old["value"]) == (value.from_year, value.value):
+                return set()
+            years |= _value_years(support, old["from_year"], exclude_pk=value.pk)
+    return years
+
+
+def closed_year_touched(row) -> int | None:
+    """The first closed year that saving `row` as it stands would change, if any."""
+    if isinstance(row, Commitment):
+        return _changed_in_closed_year(row, ["amount", "funder_id", "kind"])
+    if isinstance(row, Payment):
+        return _changed_in_closed_year(row, ["amount", "funder_id", "notified_on", "paid_on"])
+    if isinstance(row, InKindSupport):
+        if convention_of(row) is None or not row.convention.start_date:
+            return None
+        if row.pk is None and not row.yearly_value:
+            return None  # a new support worth nothing in its first years alters no total
+        touched = _in_kind_support_years(row) & closed_years(row.convention_id)
+        return min(touched, default=None)
+    if isinstance(row, InKindValue):
+        if row.support_id is None:
+            return None
+        touched = _in_kind_value_years(row) & closed_years(row.support.convention_id)
+        return min(touched, default=None)
+    return None
+
+
+def refuse_closed_year_change(row) -> None:
+    """The guard of `save()`: the same rule as the forms, for every other path."""
+    year = closed_year_touched(row)
+    if year is not None:
+        raise ValidationError(closed_year_message(year))
+
+
+def _closed_year_of_deleted(row) -> int | None:
+    if isinstance(row, Commitment | Payment):
+        return row.year if is_year_closed(row.convention_id, row.year) else None
+    if isinstance(row, InKindSupport):
+        return min(closed_years(row.convention_id), default=None)
+    if isinstance(row, InKindValue):
+        touched = _value_years(row.support, row.from_year, exclude_pk=row.pk)
+        return min(touched & closed_years(row.support.convention_id), default=None)
+    if isinstance(row, Convention):
+        return min(closed_years(row.pk), default=None)
+    return None
+
+
+def deletion_refusals(rows) -> list[str]:
+    """Why each of these rows may not be deleted (a closed year), in words; empty if none."""
+    refusals = []
+    for row in rows:
+        year = _closed_year_of_deleted(row)
+        if year is not None:
+            refusals.append(
+                _(
+                    "%(row)s : l'année %(year)s est close (compte rendu validé), rien ne peut "
+                    "en être supprimé."
+                )
+                % {"row": row, "year": year}
+            )
+    return refusals
+
+
+def refuse_deleting_closed_rows(rows) -> None:
+    refusals = deletion_refusals(rows)
+    if refusals:
+        raise ValidationError(refusals)
+
+
+def check_in_kind_value(value: InKindValue) -> None:
+    errors: dict[str, list[str]] = defaultdict(list)
+    if value.support_id is None or value.from_year is None:
+        return
+    convention = value.support.convention
+    if value.from_year not in convention.years:
+        errors["from_year"].append(
+            _("L'année %(year)s est hors de la période de la convention (%(first)s–%(last)s).")
+            % {"year": value.from_year, "first": convention.years[0], "last": convention.years[-1]}
+        )
+    else:
+        closed = closed_year_touched(value)
+        if closed is not None:
+            errors["from_year"].append(
+                _(
+                    "L'année %(year)s est close (compte rendu validé) : une nouvelle valeur ne "
+                    "peut s'appliquer qu'à partir d'une année ouverte."
+                )
+                % {"year": closed}
+            )
+    if errors:
+        raise ValidationError(dict(errors))
+
+
 def _check_year_and_funder(instance, errors: dict[str, list[str]]) -> None:
     convention = convention_of(instance)
     if convention is None:
@@ -320,6 +459,16 @@ def check_in_kind_support(support: InKindSupport) -> None:
         and support.premises.association_id != convention.association_id
     ):
         errors["premises"].append(_("Ces locaux sont ceux d'une autre association."))
+    if convention and convention.start_date and convention.end_date:
+        closed = closed_year_touched(support)
+        if closed is not None:
+            errors["yearly_value"].append(
+                _(
+                    "L'année %(year)s est close (compte rendu validé) : sa valeur ne change plus. "
+                    "Ajoutez une nouvelle valeur à partir d'une année ouverte."
+                )
+                % {"year": closed}
+            )
     if errors:
         raise ValidationError(dict(errors))
 
@@ -371,20 +520,16 @@ def support_totals(year: int | None = None) -> list[SupportTotal]:
     ):
         money[(row["convention__association_id"], row["funder_id"], row["year"])] += row["total"]
 
-    supports = InKindSupport.objects.filter(convention__status__in=SIGNED_STATUSES).values(
-        "convention__association_id",
-        "funder_id",
-        "yearly_value",
-        "convention__start_date",
-        "convention__end_date",
+    supports = (
+        InKindSupport.objects.filter(convention__status__in=SIGNED_STATUSES)
+        .select_related("convention")
+        .prefetch_related("values")
     )
-    for row in supports:
-        for support_year in range(
-            row["convention__start_date"].year, row["convention__end_date"].year + 1
-        ):
+    for support in supports:
+        for support_year in support.convention.years:
             if year is None or support_year == year:
-                key = (row["convention__association_id"], row["funder_id"], support_year)
-                in_kind[key] += row["yearly_value"]
+                key = (support.convention.association_id, support.funder_id, support_year)
+                in_kind[key] += support.value_for(support_year)
 
     subsidies = Subsidy.objects.all() if year is None else Subsidy.objects.filter(year=year)
     for row in subsidies.values("association_id", "funder_id", "year", "nature").annotate(

@@ -56,17 +56,14 @@ def yearly_table(convention: Convention) -> YearlyTable:
     money: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for commitment in convention.commitments.all():
         money[(commitment.year, commitment.funder_id)] += commitment.amount
-    yearly_in_kind = sum(
-        (support.yearly_value for support in convention.in_kind_supports.all()),
-        start=Decimal("0"),
-    )
+    supports = list(convention.in_kind_supports.all())
     table = YearlyTable(funders=funders)
     for year in convention.years:
         table.rows.append(
             YearRow(
                 year=year,
                 money_by_funder=[money[(year, funder.pk)] for funder in funders],
-                in_kind=yearly_in_kind,
+                in_kind=sum((support.value_for(year) for support in supports), start=Decimal("0")),
             )
         )
     return table

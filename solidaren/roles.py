@@ -49,6 +49,7 @@ AGENT_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "conventions.commitment": ALL,
     "conventions.payment": ALL,
     "conventions.inkindsupport": ALL,
+    "conventions.inkindvalue": ALL,
     "conventions.subsidy": ALL,
     "conventions.yearlyreport": ALL,
     "conventions.budgetline": ALL,

@@ -119,8 +119,10 @@ def test_amounts_of_a_closed_year_are_refused_in_the_back_office(staff_client):
         },
     )
 
-    assert response.status_code == 200
-    assert "L&#x27;année 2023 est close (compte rendu validé)" in response.content.decode()
+    # Issue 9: a closed year's row is read only, its change page refuses any write.
+    assert response.status_code == 403
+    page = staff_client.get(url).content.decode()
+    assert "appartient à une année close (compte rendu validé)" in page
     commitment.refresh_from_db()
     assert str(commitment.amount) != "1.00"
 

@@ -30,6 +30,7 @@ def convention_detail(request, pk):
         "commitments",
         "in_kind_supports__premises",
         "in_kind_supports__funder",
+        "in_kind_supports__values",
         "objectives__priority",
         "reports",
         "payments__funder",
