@@ -167,6 +167,7 @@ def convention_context(convention: Convention) -> dict:
         "years": convention.years,
         "objectives": objectives,
         "in_kind_supports": in_kind_supports,
+        "signed": convention.is_signed,
         "payment_deadline_days": rules.PAYMENT_DEADLINE_DAYS,
     }
     # Rendered by our own autoescaped templates: safe HTML strings, inserted as they are.

@@ -167,3 +167,52 @@ class ReportEditForms:
         self.budget.save()
         self.actions.save()
         return report
+
+
+# --- signature workflow (conventions/signature.py) ------------------------------------------
+
+
+class VersionForm(forms.Form):
+    """The version of the convention the page showed: a change made meanwhile is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+
+class NotificationForm(VersionForm):
+    notified_on = forms.DateField(
+        label=_("Notifiée à l'association le"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SignatureForm(VersionForm):
+    """One party's signature: the association, or one of the funders signing the convention."""
+
+    ASSOCIATION = "association"
+
+    party = forms.ChoiceField(label=_("Partie"))
+    signed_on = forms.DateField(
+        label=_("Signée le"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    signatory = forms.CharField(label=_("Signataire (nom et qualité)"), max_length=200)
+
+    def __init__(self, *args, convention, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.convention = convention
+        choices = [(self.ASSOCIATION, str(convention.association))]
+        choices += [(str(party.pk), str(party.funder)) for party in convention.parties.all()]
+        self.fields["party"].choices = choices
+
+    def clean_party(self):
+        value = self.cleaned_data["party"]
+        if value == self.ASSOCIATION:
+            return None
+        return self.convention.parties.get(pk=int(value))
+
+
+class SignedScanForm(VersionForm):
+    file = forms.FileField(label=_("Exemplaire signé (PDF)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        validate_pdf(upload)
+        return upload

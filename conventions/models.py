@@ -103,14 +103,26 @@ class NetworkPriority(models.Model):
 
 
 class ConventionStatus(models.TextChoices):
+    """The signature workflow (conventions/signature.py): brouillon → prête → en signature →
+    signée → notifiée → en vigueur → échue / renouvelée."""
+
     DRAFT = "brouillon", _("Brouillon")
+    READY = "prete", _("Prête à signer")
     OUT_FOR_SIGNATURE = "signature", _("En signature")
+    SIGNED = "signee", _("Signée")
+    NOTIFIED = "notifiee", _("Notifiée")
     IN_FORCE = "en_vigueur", _("Signée, en vigueur")
     EXPIRED = "expiree", _("Expirée")
     RENEWED = "renouvelee", _("Renouvelée")
 
 
-SIGNED_STATUSES = [ConventionStatus.IN_FORCE, ConventionStatus.EXPIRED, ConventionStatus.RENEWED]
+SIGNED_STATUSES = [
+    ConventionStatus.SIGNED,
+    ConventionStatus.NOTIFIED,
+    ConventionStatus.IN_FORCE,
+    ConventionStatus.EXPIRED,
+    ConventionStatus.RENEWED,
+]
 
 
 class PaymentTerms(models.TextChoices):
@@ -119,6 +131,10 @@ class PaymentTerms(models.TextChoices):
     SINGLE = "unique", _("Versement unique")
     INSTALMENTS = "échelonné", _("Versement échelonné")
     OTHER = "autre", _("Autre")
+
+
+def signed_scan_path(instance: Convention, filename: str) -> str:
+    return f"conventions/signees/{instance.pk}/{instance.reference}-convention-signee.pdf"
 
 
 class ConventionQuerySet(AssociationScopedQuerySet):
@@ -193,6 +209,25 @@ class Convention(models.Model):
     )
     renewal_reminder_sent_on = models.DateField(
         _("rappel de renouvellement envoyé le"), null=True, blank=True, editable=False
+    )
+    notified_on = models.DateField(
+        _("notifiée le"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("La notification ouvre le délai de 60 jours pour les versements."),
+    )
+    signed_scan = models.FileField(
+        _("exemplaire signé (PDF)"), upload_to=signed_scan_path, blank=True, editable=False
+    )
+    signed_scan_sha256 = models.CharField(
+        _("empreinte SHA-256 de l'exemplaire signé"), max_length=64, blank=True, editable=False
+    )
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("Augmente à chaque étape : deux agents ne s'écrasent pas l'un l'autre."),
     )
     notes = models.TextField(_("notes internes"), blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)

@@ -27,8 +27,10 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from conventions.models import (
     SIGNED_STATUSES,
@@ -142,12 +144,70 @@ def _signature_errors(convention: Convention) -> dict[str, str]:
             "Indiquez la date d'attestation du contrat d'engagement républicain : elle est "
             "obligatoire avant la signature des conventions depuis 2022."
         )
-    if convention.association_id and not convention.association.siret:
-        errors["association"] = _(
-            "Renseignez d'abord le SIRET de l'association : il est obligatoire pour signer une "
-            "convention et publier la subvention en données ouvertes."
+    if convention.association_id:
+        identifier = identifier_error(convention.association)
+        if identifier:
+            errors["association"] = identifier
+    if convention.status in SIGNED_STATUSES:
+        cer = republican_contract_error(
+            convention.republican_contract_attested_on, convention.association_signed_on
         )
+        if cer:
+            errors["republican_contract_attested_on"] = cer
     return errors
+
+
+IDENTIFIER_MESSAGE = _lazy(
+    "Renseignez d'abord le SIRET ou le numéro RNA de l'association : l'un des deux est "
+    "obligatoire pour signer une convention ou accorder une subvention, et pour la publier en "
+    "données ouvertes."
+)
+
+
+def identifier_error(association) -> str | None:
+    """No convention signed nor one-off subsidy granted without a SIRET or an RNA number."""
+    if association is None or association.siret or association.rna:
+        return None
+    return str(IDENTIFIER_MESSAGE)
+
+
+def republican_contract_error(
+    attested_on: datetime.date | None, signed_on: datetime.date | None
+) -> str | None:
+    """The CER attestation is dated on or before the association's signature, and not in the
+    future."""
+    if attested_on is None:
+        return None
+    if attested_on > timezone.localdate():
+        return _("La date d'attestation du contrat d'engagement républicain est dans le futur.")
+    if signed_on is not None and attested_on > signed_on:
+        return _(
+            "Le contrat d'engagement républicain doit être attesté au plus tard le jour où "
+            "l'association signe (%(date)s)."
+        ) % {"date": date_format(signed_on, "SHORT_DATE_FORMAT")}
+    return None
+
+
+FRENCH_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+def legal_date(value: datetime.date) -> str:
+    """A date as French legal texts write it: "1er janvier 2023", "15 mars 2027"."""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {FRENCH_MONTHS[value.month - 1]} {value.year}"
 
 
 def _renewal_error(convention: Convention) -> str | None:

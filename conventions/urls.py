@@ -4,6 +4,7 @@ from conventions.views import conventions
 from conventions.views import dashboard as dashboard_views
 from conventions.views import documents as document_views
 from conventions.views import reports as report_views
+from conventions.views import signature as signature_views
 
 app_name = "conventions"
 
@@ -34,6 +35,14 @@ urlpatterns = [
         name="report_attachment_delete",
     ),
     path("tableau-de-bord/", dashboard_views.dashboard, name="dashboard"),
+    path("<int:pk>/signature/signer/", signature_views.convention_sign, name="sign"),
+    path("<int:pk>/signature/<slug:step>/", signature_views.convention_step, name="step"),
+    path(
+        "<int:pk>/exemplaire-signe/deposer/",
+        signature_views.signed_scan_upload,
+        name="signed_scan_upload",
+    ),
+    path("<int:pk>/exemplaire-signe/", signature_views.signed_scan, name="signed_scan"),
     path(
         "<int:pk>/documents/generer/",
         document_views.generate_convention_documents,

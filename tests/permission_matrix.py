@@ -47,6 +47,7 @@ from pypdf import PdfWriter
 from associations.models import FieldOfAction, Premises
 from conventions.models import (
     ArticleTemplate,
+    Convention,
     DocumentBatch,
     DocumentKind,
     DocumentStatus,
@@ -351,6 +352,7 @@ def _conventions(w: SimpleNamespace, now: datetime.datetime) -> None:
     w.funder = FunderFactory(name="Ville de Test")
     w.convention_a = ConventionFactory(association=w.association_a, funders=[w.funder])
     w.convention_b = ConventionFactory(association=w.association_b, funders=[w.funder])
+    w.convention_a.signed_scan.save("scan.pdf", ContentFile(PDF_BYTES), save=True)
     w.commitment = CommitmentFactory(convention=w.convention_a, funder=w.funder, year=2025)
     w.payment = Payment.objects.create(
         convention=w.convention_a, funder=w.funder, year=2025, amount=Decimal("1000.00")
@@ -755,6 +757,60 @@ PORTAL = {
         changed=lambda w: ReportAttachment.objects.filter(pk=w.attachment.pk).exists(),
     ),
     "conventions:dashboard": Case(get=STAFF_ONLY, post=POST_ONLY),
+    # Signature workflow: staff only; the world's convention is in force, so a step is refused
+    # (a French message, nothing written) while a signed scan is stored.
+    "conventions:step": Case(
+        kwargs=lambda w: {"pk": w.convention_a.pk, "step": "prete"},
+        get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
+        post=expect(
+            FORBIDDEN,
+            anonymous=LOGIN,
+            staff=REDIRECT,
+            coordinator_a=FORBIDDEN,
+            coordinator_b=NOT_FOUND,
+        ),
+        data=lambda w: {"version": w.convention_a.version},
+        changed=row(Convention, "convention_a", "status", "version"),
+    ),
+    "conventions:sign": Case(
+        kwargs=pk("convention_a"),
+        get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
+        post=expect(
+            FORBIDDEN,
+            anonymous=LOGIN,
+            staff=REDIRECT,
+            coordinator_a=FORBIDDEN,
+            coordinator_b=NOT_FOUND,
+        ),
+        data=lambda w: {
+            "version": w.convention_a.version,
+            "party": "association",
+            "signed_on": "2026-11-02",
+            "signatory": "La présidente",
+        },
+        changed=row(Convention, "convention_a", "status", "version", "association_signatory"),
+    ),
+    "conventions:signed_scan_upload": Case(
+        kwargs=pk("convention_a"),
+        get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
+        post=expect(
+            FORBIDDEN,
+            anonymous=LOGIN,
+            staff=SAVED,
+            coordinator_a=FORBIDDEN,
+            coordinator_b=NOT_FOUND,
+        ),
+        data=lambda w: {
+            "version": Convention.objects.get(pk=w.convention_a.pk).version,
+            "file": SimpleUploadedFile("signee.pdf", PDF_BYTES, "application/pdf"),
+        },
+        changed=row(Convention, "convention_a", "signed_scan_sha256", "version"),
+    ),
+    "conventions:signed_scan": Case(
+        kwargs=pk("convention_a"),
+        get=expect(FORBIDDEN, anonymous=LOGIN, staff=OK, coordinator_a=OK, coordinator_b=NOT_FOUND),
+        post=POST_ONLY,
+    ),
     "conventions:generate_convention_documents": Case(
         kwargs=pk("convention_a"),
         get=POST_ONLY,

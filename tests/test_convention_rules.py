@@ -481,6 +481,7 @@ def test_signing_requires_the_association_siret(association_a):
         convention.full_clean()
 
     assert error.value.message_dict["association"] == [
-        "Renseignez d'abord le SIRET de l'association : il est obligatoire pour signer une "
-        "convention et publier la subvention en données ouvertes."
+        "Renseignez d'abord le SIRET ou le numéro RNA de l'association : l'un des deux est "
+        "obligatoire pour signer une convention ou accorder une subvention, et pour la publier "
+        "en données ouvertes."
     ]

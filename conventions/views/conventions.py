@@ -2,8 +2,9 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from conventions import documents
-from conventions.models import Convention, ConventionParty
+from conventions import documents, signature
+from conventions.forms import SignatureForm
+from conventions.models import Convention, ConventionParty, ConventionStatus
 from conventions.totals import yearly_table
 from solidaren.access import get_visible_or_404, role_required
 
@@ -49,5 +50,9 @@ def convention_detail(request, pk):
             "chain": convention.renewal_chain(),
             "document": document,
             "stale": stale,
+            "readiness_errors": signature.readiness_errors(convention)
+            if convention.status == ConventionStatus.DRAFT
+            else [],
+            "signature_form": SignatureForm(convention=convention),
         },
     )
