@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -21,8 +21,8 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from conventions import articles, documents, rules
-from conventions.forms import ReportAttachmentForm
+from conventions import articles, documents, renewal, rules
+from conventions.forms import RenewForm, ReportAttachmentForm
 from conventions.models import (
     ArticleTemplate,
     BudgetLine,
@@ -356,7 +356,39 @@ class ConventionAdmin(
             super().get_export_queryset(request).prefetch_related("parties__funder", "commitments")
         )
 
-    actions = ["generate_documents"]
+    actions = ["generate_documents", "renew_selected"]
+
+    @admin.action(
+        description=_("Renouveler les conventions sélectionnées (brouillons 4 ans)"),
+        permissions=["add"],
+    )
+    def renew_selected(self, request, queryset):
+        queryset = queryset.select_related("association").order_by("end_date", "pk")
+        form = RenewForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            result = renewal.renew_many(
+                queryset, indexation_percent=form.cleaned_data["indexation_percent"]
+            )
+            for successor in result.created:
+                messages.success(
+                    request,
+                    gettext("%(reference)s créée en brouillon.")
+                    % {"reference": successor.reference},
+                )
+            for _convention, message in result.refused:
+                messages.error(request, message)
+            return None
+        rows = [(convention, renewal.renewal_refusal(convention)) for convention in queryset]
+        return render(
+            request,
+            "admin/conventions/convention/renew_selected.html",
+            {
+                **self.admin_site.each_context(request),
+                "rows": rows,
+                "form": form,
+                "opts": self.opts,
+            },
+        )
 
     @admin.action(description=_("Produire les PDF des conventions sélectionnées"))
     def generate_documents(self, request, queryset):

@@ -216,3 +216,49 @@ class SignedScanForm(VersionForm):
         upload = self.cleaned_data["file"]
         validate_pdf(upload)
         return upload
+
+
+# --- renewal (conventions/renewal.py) ---------------------------------------------------------
+
+
+def _indexation_field() -> forms.DecimalField:
+    return forms.DecimalField(
+        label=_("Indexation annuelle des montants (%)"),
+        required=False,
+        initial=0,
+        min_value=-50,
+        max_value=50,
+        max_digits=5,
+        decimal_places=2,
+        help_text=_(
+            "Appliquée chaque année au montant de la dernière année (0 : montants repris)."
+        ),
+    )
+
+
+class RenewForm(forms.Form):
+    indexation_percent = _indexation_field()
+
+    def clean_indexation_percent(self):
+        return self.cleaned_data["indexation_percent"] or 0
+
+
+class BulkRenewForm(RenewForm):
+    """The conventions ending within a period; `confirm` set once the list has been seen."""
+
+    ending_from = forms.DateField(
+        label=_("Se terminant à partir du"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ending_until = forms.DateField(
+        label=_("jusqu'au"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("ending_from"), cleaned.get("ending_until")
+        if start and end and end < start:
+            raise forms.ValidationError(_("La fin de la période précède son début."))
+        if start and end and (end - start).days > 3 * 366:
+            raise forms.ValidationError(_("Choisissez une période de trois ans au plus."))
+        return cleaned

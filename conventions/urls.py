@@ -3,6 +3,7 @@ from django.urls import path
 from conventions.views import conventions
 from conventions.views import dashboard as dashboard_views
 from conventions.views import documents as document_views
+from conventions.views import renewal as renewal_views
 from conventions.views import reports as report_views
 from conventions.views import signature as signature_views
 
@@ -35,6 +36,8 @@ urlpatterns = [
         name="report_attachment_delete",
     ),
     path("tableau-de-bord/", dashboard_views.dashboard, name="dashboard"),
+    path("<int:pk>/renouveler/", renewal_views.convention_renew, name="renew"),
+    path("renouvellements/", renewal_views.renew_bulk, name="renew_bulk"),
     path("<int:pk>/signature/signer/", signature_views.convention_sign, name="sign"),
     path("<int:pk>/signature/<slug:step>/", signature_views.convention_step, name="step"),
     path(

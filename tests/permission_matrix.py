@@ -806,6 +806,25 @@ PORTAL = {
         },
         changed=row(Convention, "convention_a", "signed_scan_sha256", "version"),
     ),
+    # Renewal: staff only (the world's conventions are signed and end on 31 December 2026).
+    "conventions:renew": Case(
+        kwargs=pk("convention_a"),
+        get=STAFF_ONLY,
+        post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED),
+        data=lambda w: {"indexation_percent": "1"},
+        changed=count(Convention),
+    ),
+    "conventions:renew_bulk": Case(
+        get=STAFF_ONLY,
+        post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED),
+        data=lambda w: {
+            "ending_from": "2026-01-01",
+            "ending_until": "2027-06-30",
+            "indexation_percent": "0",
+            "confirm": "1",
+        },
+        changed=count(Convention),
+    ),
     "conventions:signed_scan": Case(
         kwargs=pk("convention_a"),
         get=expect(FORBIDDEN, anonymous=LOGIN, staff=OK, coordinator_a=OK, coordinator_b=NOT_FOUND),
