@@ -7,6 +7,7 @@ so the messages here are the same as everywhere else.
 
 import datetime
 
+import tablib
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -40,7 +41,12 @@ from conventions.models import (
     ReportAction,
     ReportAttachment,
     ReportStatus,
+    RequestAmount,
+    RequestAttachment,
+    RequestBudgetLine,
+    RequestEvent,
     Subsidy,
+    SubsidyRequest,
     YearlyReport,
 )
 from conventions.reports import return_report, validate_report
@@ -104,6 +110,109 @@ class SubsidyResource(resources.ModelResource):
             "decided_on",
         ]
         export_order = fields
+
+
+class PaymentResource(resources.ModelResource):
+    convention = fields.Field(attribute="convention__reference", column_name="convention")
+    association = fields.Field(attribute="convention__association__name", column_name="association")
+    funder = fields.Field(attribute="funder__name", column_name="financeur")
+    deadline = fields.Field(attribute="deadline", column_name="échéance légale")
+
+    class Meta:
+        model = Payment
+        fields = [
+            "convention",
+            "association",
+            "funder",
+            "year",
+            "amount",
+            "notified_on",
+            "deadline",
+            "scheduled_on",
+            "paid_on",
+        ]
+        export_order = fields
+
+
+class YearlyReportResource(resources.ModelResource):
+    convention = fields.Field(attribute="convention__reference", column_name="convention")
+    association = fields.Field(attribute="convention__association__name", column_name="association")
+
+    class Meta:
+        model = YearlyReport
+        fields = [
+            "convention",
+            "association",
+            "year",
+            "status",
+            "beneficiaries_count",
+            "volunteers_count",
+            "volunteer_hours",
+            "premises_value",
+            "submitted_at",
+            "reviewed_at",
+        ]
+        export_order = fields
+
+
+class InKindSupportResource(resources.ModelResource):
+    """One row per support and year, at that year's value (values per year)."""
+
+    HEADERS = ["convention", "association", "financeur", "type", "locaux", "année", "valeur (€)"]
+
+    class Meta:
+        model = InKindSupport
+        fields = ["id"]
+
+    def export(self, queryset=None, **kwargs):
+        queryset = queryset if queryset is not None else self.get_queryset()
+        queryset = queryset.select_related(
+            "convention__association", "funder", "premises"
+        ).prefetch_related("values")
+        data = tablib.Dataset(headers=self.HEADERS)
+        for support in queryset:
+            for year in support.convention.years:
+                data.append(
+                    [
+                        support.convention.reference,
+                        support.convention.association.name,
+                        support.funder.name,
+                        support.get_kind_display(),
+                        support.premises.label if support.premises else support.description,
+                        year,
+                        support.value_for(year),
+                    ]
+                )
+        return data
+
+
+class SubsidyRequestResource(resources.ModelResource):
+    association = fields.Field(attribute="association__name", column_name="association")
+    renews = fields.Field(attribute="renews__reference", column_name="renouvelle")
+    asked = fields.Field(column_name="montant demandé (€)")
+    granted = fields.Field(column_name="montant accordé (€)")
+
+    class Meta:
+        model = SubsidyRequest
+        fields = [
+            "association",
+            "kind",
+            "renews",
+            "grant_kind",
+            "first_year",
+            "last_year",
+            "status",
+            "submitted_at",
+            "asked",
+            "granted",
+        ]
+        export_order = fields
+
+    def dehydrate_asked(self, request):
+        return sum((amount.asked for amount in request.amounts.all()), start=0)
+
+    def dehydrate_granted(self, request):
+        return sum((amount.granted or 0 for amount in request.amounts.all()), start=0)
 
 
 class FunderResource(resources.ModelResource):
@@ -434,7 +543,10 @@ class CommitmentAdmin(
 
 
 @admin.register(Payment)
-class PaymentAdmin(ClosedYearAdminMixin, TamperProofAutocomplete, ConventionAmountAdmin):
+class PaymentAdmin(
+    ClosedYearAdminMixin, TamperProofAutocomplete, ExportMixin, ConventionAmountAdmin
+):
+    resource_classes = [PaymentResource]
     list_display = [
         "convention",
         "funder",
@@ -460,7 +572,10 @@ class PaymentAdmin(ClosedYearAdminMixin, TamperProofAutocomplete, ConventionAmou
 
 
 @admin.register(InKindSupport)
-class InKindSupportAdmin(ClosedYearAdminMixin, TamperProofAutocomplete, ConventionAmountAdmin):
+class InKindSupportAdmin(
+    ClosedYearAdminMixin, TamperProofAutocomplete, ExportMixin, ConventionAmountAdmin
+):
+    resource_classes = [InKindSupportResource]
     closed_rows_read_only = False  # new values from an open year are added on its page
     inlines = [InKindValueInline]
     list_display = ["convention", "funder", "kind", "premises", "yearly_value"]
@@ -508,7 +623,8 @@ class ReportAttachmentInline(admin.TabularInline):
 
 
 @admin.register(YearlyReport)
-class YearlyReportAdmin(TamperProofAutocomplete, SimpleHistoryAdmin):
+class YearlyReportAdmin(TamperProofAutocomplete, ExportMixin, SimpleHistoryAdmin):
+    resource_classes = [YearlyReportResource]
     list_display = ["convention", "year", "status", "due", "submitted_at", "reviewed_at"]
     list_filter = ["status", "year", "convention__funders"]
     search_fields = ["convention__reference", "convention__association__name"]
@@ -624,3 +740,59 @@ class DocumentBatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class RequestAmountInline(TamperProofAutocomplete, admin.TabularInline):
+    model = RequestAmount
+    extra = 0
+    autocomplete_fields = ["funder"]
+
+
+class RequestBudgetLineInline(admin.TabularInline):
+    model = RequestBudgetLine
+    extra = 0
+
+
+class RequestAttachmentInline(admin.TabularInline):
+    model = RequestAttachment
+    extra = 0
+    fields = ["kind", "title", "file", "report", "sha256"]
+    readonly_fields = ["file", "report", "sha256"]  # uploaded in the portal, through its checks
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class RequestEventInline(admin.TabularInline):
+    model = RequestEvent
+    extra = 0
+    readonly_fields = ["status", "comment", "author", "at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SubsidyRequest)
+class SubsidyRequestAdmin(TamperProofAutocomplete, ExportMixin, SimpleHistoryAdmin):
+    """Read and exported here; the steps (déposer, instruire, accepter...) are the portal's,
+    so that each one is dated, signed and e-mailed (conventions/subsidy_requests.py)."""
+
+    resource_classes = [SubsidyRequestResource]
+    list_display = ["association", "kind", "first_year", "last_year", "status", "submitted_at"]
+    list_filter = ["status", "kind", "first_year"]
+    search_fields = ["association__name", "renews__reference"]
+    autocomplete_fields = ["association", "renews"]
+    list_select_related = ["association"]
+    readonly_fields = ["status", "successor", "submitted_at", "created_by", "created_at"]
+    inlines = [
+        RequestAmountInline,
+        RequestBudgetLineInline,
+        RequestAttachmentInline,
+        RequestEventInline,
+    ]
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).prefetch_related("amounts")

@@ -11,7 +11,17 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from conventions.models import BudgetLine, ReportAction, ReportAttachment, YearlyReport
+from conventions.models import (
+    BudgetLine,
+    Convention,
+    ReportAction,
+    ReportAttachment,
+    RequestAmount,
+    RequestAttachment,
+    RequestBudgetLine,
+    SubsidyRequest,
+    YearlyReport,
+)
 from solidaren.uploads import validate_pdf
 
 MAX_BUDGET_LINES = 200
@@ -262,3 +272,177 @@ class BulkRenewForm(RenewForm):
         if start and end and (end - start).days > 3 * 366:
             raise forms.ValidationError(_("Choisissez une période de trois ans au plus."))
         return cleaned
+
+
+# --- subsidy requests (conventions/subsidy_requests.py) ---------------------------------------
+
+
+class NewRequestForm(forms.Form):
+    """First request (its years) or renewal of one of the association's signed conventions."""
+
+    renews = forms.ModelChoiceField(
+        label=_("Convention à renouveler"),
+        queryset=Convention.objects.none(),
+        required=False,
+        empty_label=_("Aucune : première demande"),
+    )
+    first_year = forms.IntegerField(
+        label=_("Première année"), required=False, min_value=2000, max_value=2100
+    )
+    last_year = forms.IntegerField(
+        label=_("Dernière année"), required=False, min_value=2000, max_value=2100
+    )
+
+    def __init__(self, *args, association, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.association = association
+        self.fields["renews"].queryset = association.conventions.signed().order_by("-start_date")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("renews") and not (
+            cleaned.get("first_year") and cleaned.get("last_year")
+        ):
+            raise forms.ValidationError(
+                _("Choisissez la convention à renouveler, ou les années d'une première demande.")
+            )
+        return cleaned
+
+
+class SubsidyRequestForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+    class Meta:
+        model = SubsidyRequest
+        fields = [
+            "grant_kind",
+            "duration",
+            "projects",
+            "objectives",
+            "volunteers_count",
+            "employees_count",
+            "members_count",
+            "republican_contract_attested_on",
+            "signatory",
+            "honour_declaration",
+        ]
+        widgets = {
+            "projects": forms.Textarea(attrs={"rows": 5}),
+            "objectives": forms.Textarea(attrs={"rows": 4}),
+            "republican_contract_attested_on": forms.DateInput(
+                attrs={"type": "date"}, format="%Y-%m-%d"
+            ),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+
+class RequestAmountForm(forms.ModelForm):
+    class Meta:
+        model = RequestAmount
+        fields = ["funder", "year", "asked"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _localized_decimals(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        year = cleaned.get("year")
+        request = self.instance.request if self.instance.request_id else None
+        if request is not None and year is not None and year not in request.years:
+            self.add_error(
+                "year",
+                _("L'année %(year)s est hors de la période demandée (%(period)s).")
+                % {"year": year, "period": request.period_label},
+            )
+        return cleaned
+
+
+class RequestBudgetLineForm(forms.ModelForm):
+    class Meta:
+        model = RequestBudgetLine
+        fields = ["year", "account", "label", "amount"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _localized_decimals(self)
+
+
+RequestAmountFormSet = forms.inlineformset_factory(
+    SubsidyRequest,
+    RequestAmount,
+    form=RequestAmountForm,
+    extra=2,
+    can_delete=True,
+    max_num=60,
+    validate_max=True,
+)
+RequestBudgetFormSet = forms.inlineformset_factory(
+    SubsidyRequest,
+    RequestBudgetLine,
+    form=RequestBudgetLineForm,
+    extra=4,
+    can_delete=True,
+    max_num=MAX_BUDGET_LINES,
+    validate_max=True,
+)
+
+
+class RequestAttachmentForm(VersionForm):
+    kind = forms.ChoiceField(label=_("Pièce"), choices=RequestAttachment.Kind.choices)
+    title = forms.CharField(label=_("Intitulé"), max_length=200, required=False)
+    file = forms.FileField(
+        label=_("Fichier PDF"),
+        required=False,
+        help_text=_("Pour le dernier compte rendu, laissez vide : celui du portail est joint."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload:
+            validate_pdf(upload)
+        return upload
+
+
+class RequestReviewForm(VersionForm):
+    """A staff decision; the amounts granted come as `granted-<amount id>` fields."""
+
+    ACTIONS = [
+        ("instruire", _("Mettre en instruction")),
+        ("commenter", _("Commenter")),
+        ("corriger", _("Demander des corrections")),
+        ("accepter", _("Accepter")),
+        ("refuser", _("Refuser")),
+        ("sans_suite", _("Classer sans suite")),
+    ]
+    action = forms.ChoiceField(label=_("Décision"), choices=ACTIONS)
+    comment = forms.CharField(
+        label=_("Commentaire ou motif"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, request_amounts=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.amount_fields = []
+        for amount in request_amounts:
+            name = f"granted-{amount.pk}"
+            self.fields[name] = forms.DecimalField(
+                label=_("%(funder)s %(year)s (demandé : %(asked)s €)")
+                % {"funder": amount.funder, "year": amount.year, "asked": amount.asked},
+                required=False,
+                min_value=0,
+                max_digits=12,
+                decimal_places=2,
+                initial=amount.granted if amount.granted is not None else amount.asked,
+                localize=True,
+            )
+            self.amount_fields.append((amount, name))
+
+    def granted(self) -> dict[int, object]:
+        return {
+            amount.pk: self.cleaned_data.get(name)
+            for amount, name in self.amount_fields
+            if self.cleaned_data.get(name) is not None
+        }

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -1083,3 +1084,293 @@ class GeneratedDocument(models.Model):
 
     def get_download_url(self) -> str:
         return reverse("conventions:document_download", kwargs={"pk": self.pk})
+
+
+# --- subsidy requests (CERFA 12156*06, conventions/subsidy_requests.py) ---------------------
+
+
+class RequestStatus(models.TextChoices):
+    """A public-service dossier: each change is dated, signed and e-mailed (RequestEvent)."""
+
+    DRAFT = "brouillon", _("Brouillon")
+    SUBMITTED = "deposee", _("Déposée")
+    IN_REVIEW = "en_instruction", _("En instruction")
+    CORRECTIONS = "a_corriger", _("À corriger par l'association")
+    ACCEPTED = "acceptee", _("Acceptée")
+    REFUSED = "refusee", _("Refusée")
+    CLOSED = "sans_suite", _("Classée sans suite")
+
+
+EDITABLE_REQUEST_STATUSES = [RequestStatus.DRAFT, RequestStatus.CORRECTIONS]
+OPEN_REQUEST_STATUSES = [
+    RequestStatus.DRAFT,
+    RequestStatus.SUBMITTED,
+    RequestStatus.IN_REVIEW,
+    RequestStatus.CORRECTIONS,
+]
+
+
+class SubsidyRequestQuerySet(AssociationScopedQuerySet):
+    def open(self) -> models.QuerySet:
+        return self.filter(status__in=OPEN_REQUEST_STATUSES)
+
+
+class SubsidyRequest(models.Model):
+    """An association's "demande de subvention" (CERFA 12156*06): first request or renewal of a
+    convention, with its amounts per funder and year, planned budget, projects, human resources,
+    republican engagement contract attestation, declaration on honour and attachments."""
+
+    class Kind(models.TextChoices):
+        FIRST = "premiere", _("Première demande")
+        RENEWAL = "renouvellement", _("Renouvellement")
+
+    class Duration(models.TextChoices):
+        ANNUAL = "annuelle", _("Annuelle")
+        MULTI_YEAR = "pluriannuelle", _("Pluriannuelle")
+
+    association = models.ForeignKey(
+        "associations.Association",
+        on_delete=models.PROTECT,
+        related_name="subsidy_requests",
+        verbose_name=_("association"),
+    )
+    kind = models.CharField(_("demande"), max_length=20, choices=Kind.choices, default=Kind.FIRST)
+    renews = models.ForeignKey(
+        Convention,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewal_requests",
+        verbose_name=_("convention à renouveler"),
+    )
+    grant_kind = models.CharField(
+        _("nature"), max_length=20, choices=GrantKind.choices, default=GrantKind.OPERATING
+    )
+    duration = models.CharField(
+        _("durée"), max_length=20, choices=Duration.choices, default=Duration.MULTI_YEAR
+    )
+    first_year = models.PositiveSmallIntegerField(_("première année"))
+    last_year = models.PositiveSmallIntegerField(_("dernière année"))
+    projects = models.TextField(_("projets et actions"), blank=True)
+    objectives = models.TextField(_("objectifs"), blank=True)
+    volunteers_count = models.PositiveIntegerField(_("bénévoles"), default=0)
+    employees_count = models.PositiveIntegerField(_("salariés"), default=0)
+    members_count = models.PositiveIntegerField(_("adhérents"), default=0)
+    republican_contract_attested_on = models.DateField(
+        _("contrat d'engagement républicain attesté le"), null=True, blank=True
+    )
+    honour_declaration = models.BooleanField(
+        _("déclaration sur l'honneur"),
+        default=False,
+        help_text=_(
+            "Le ou la représentante légale certifie exactes les informations de la demande et "
+            "que l'association est à jour de ses obligations sociales et fiscales."
+        ),
+    )
+    signatory = models.CharField(_("représentant·e légal·e"), max_length=200, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.DRAFT
+    )
+    staff_comment = models.TextField(_("dernier commentaire des agents"), blank=True)
+    decision_reason = models.TextField(_("motif de la décision"), blank=True)
+    successor = models.OneToOneField(
+        Convention,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="origin_request",
+        verbose_name=_("convention issue de la demande"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("créée par"),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
+
+    objects = SubsidyRequestQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("demande de subvention")
+        verbose_name_plural = _("demandes de subvention")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return _("Demande %(years)s — %(association)s") % {
+            "years": self.period_label,
+            "association": self.association,
+        }
+
+    def get_absolute_url(self) -> str:
+        return reverse("conventions:request", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        from conventions import rules
+
+        rules.check_subsidy_request(self)
+
+    @property
+    def period_label(self) -> str:
+        if self.first_year == self.last_year:
+            return str(self.first_year)
+        return f"{self.first_year}–{self.last_year}"
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first_year, self.last_year + 1))
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_REQUEST_STATUSES
+
+
+class RequestAmount(models.Model):
+    """The amount asked of one funder for one year, and the amount granted."""
+
+    request = models.ForeignKey(
+        SubsidyRequest, on_delete=models.CASCADE, related_name="amounts", verbose_name=_("demande")
+    )
+    funder = models.ForeignKey(
+        Funder, on_delete=models.PROTECT, related_name="+", verbose_name=_("financeur")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    asked = euros(_("montant demandé (€)"))
+    granted = models.DecimalField(
+        _("montant accordé (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+    )
+
+    class Meta:
+        verbose_name = _("montant demandé")
+        verbose_name_plural = _("montants demandés")
+        ordering = ["year", "funder__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "funder", "year"], name="one_amount")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder} {self.year} : {self.asked} €"
+
+
+class RequestBudgetLine(models.Model):
+    """A line of the planned budget (CERFA: charges class 6 and 86, income class 7 and 87)."""
+
+    class Account(models.TextChoices):
+        C60 = "60", _("60 — Achats")
+        C61 = "61", _("61 — Services extérieurs")
+        C62 = "62", _("62 — Autres services extérieurs")
+        C63 = "63", _("63 — Impôts et taxes")
+        C64 = "64", _("64 — Charges de personnel")
+        C65 = "65", _("65 — Autres charges de gestion courante")
+        C66 = "66", _("66 — Charges financières")
+        C67 = "67", _("67 — Charges exceptionnelles")
+        C68 = "68", _("68 — Dotations aux amortissements")
+        C86 = "86", _("86 — Emplois des contributions volontaires en nature")
+        P70 = "70", _("70 — Ventes, prestations de services")
+        P73 = "73", _("73 — Dotations et produits de tarification")
+        P74 = "74", _("74 — Subventions d'exploitation")
+        P75 = "75", _("75 — Autres produits de gestion courante")
+        P76 = "76", _("76 — Produits financiers")
+        P77 = "77", _("77 — Produits exceptionnels")
+        P78 = "78", _("78 — Reprises sur amortissements et provisions")
+        P87 = "87", _("87 — Contributions volontaires en nature")
+
+    request = models.ForeignKey(
+        SubsidyRequest,
+        on_delete=models.CASCADE,
+        related_name="budget_lines",
+        verbose_name=_("demande"),
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    account = models.CharField(_("compte"), max_length=2, choices=Account.choices)
+    label = models.CharField(_("poste"), max_length=200, blank=True)
+    amount = euros(_("montant prévu (€)"))
+
+    class Meta:
+        verbose_name = _("ligne du budget prévisionnel")
+        verbose_name_plural = _("lignes du budget prévisionnel")
+        ordering = ["year", "account", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_account_display()} : {self.amount} €"
+
+    @property
+    def is_charge(self) -> bool:
+        return self.account.startswith(("6", "86"))
+
+
+def request_attachment_path(instance: RequestAttachment, filename: str) -> str:
+    return f"demandes/{instance.request.association_id}/{instance.request_id}/{filename}"
+
+
+class RequestAttachment(models.Model):
+    """A document of the request: a PDF uploaded, or the portal's own yearly report."""
+
+    class Kind(models.TextChoices):
+        STATUTES = "statuts", _("Statuts")
+        ACCOUNTS = "comptes", _("Derniers comptes approuvés")
+        REPORT = "compte_rendu", _("Dernier compte rendu annuel")
+        OTHER = "autre", _("Autre pièce")
+
+    request = models.ForeignKey(
+        SubsidyRequest,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("demande"),
+    )
+    kind = models.CharField(_("pièce"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("intitulé"), max_length=200, blank=True)
+    file = models.FileField(_("fichier PDF"), upload_to=request_attachment_path, blank=True)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True, editable=False)
+    report = models.ForeignKey(
+        YearlyReport,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("compte rendu du portail"),
+    )
+    uploaded_at = models.DateTimeField(_("déposée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pièce jointe de la demande")
+        verbose_name_plural = _("pièces jointes de la demande")
+        ordering = ["kind", "pk"]
+
+    def __str__(self) -> str:
+        return self.title or self.get_kind_display()
+
+
+class RequestEvent(models.Model):
+    """One dated step of a request (or a staff comment), with its author."""
+
+    request = models.ForeignKey(
+        SubsidyRequest, on_delete=models.CASCADE, related_name="events", verbose_name=_("demande")
+    )
+    status = models.CharField(_("statut"), max_length=20, choices=RequestStatus.choices)
+    comment = models.TextField(_("commentaire"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("étape de la demande")
+        verbose_name_plural = _("historique de la demande")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.at:%d/%m/%Y})"

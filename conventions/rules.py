@@ -44,6 +44,7 @@ from conventions.models import (
     ReportStatus,
     Subsidy,
     SubsidyNature,
+    SubsidyRequest,
     YearlyReport,
     report_due_date,
 )
@@ -717,3 +718,30 @@ def conventions_due_for_renewal_reminder(today: datetime.date):
     return conventions_ending_within(today, RENEWAL_REMINDER_MONTHS).filter(
         renewal_reminder_sent_on__isnull=True, renewed_by__isnull=True
     )
+
+
+# --- subsidy requests -------------------------------------------------------------------------
+
+
+def check_subsidy_request(request: SubsidyRequest) -> None:
+    errors: dict[str, list[str]] = defaultdict(list)
+    first, last = request.first_year, request.last_year
+    if first is not None and last is not None:
+        if last < first:
+            errors["last_year"].append(_("La dernière année précède la première."))
+        elif last - first + 1 > MAX_CONVENTION_YEARS:
+            errors["last_year"].append(_("Une demande pluriannuelle porte sur 4 ans au plus."))
+        elif request.duration == SubsidyRequest.Duration.ANNUAL and first != last:
+            errors["last_year"].append(_("Une demande annuelle porte sur une seule année."))
+    if request.kind == SubsidyRequest.Kind.RENEWAL:
+        if request.renews_id is None:
+            errors["renews"].append(_("Choisissez la convention que la demande renouvelle."))
+        elif request.association_id and request.renews.association_id != request.association_id:
+            errors["renews"].append(_("Cette convention est celle d'une autre association."))
+    elif request.renews_id is not None:
+        errors["renews"].append(_("Une première demande ne renouvelle pas de convention."))
+    cer = republican_contract_error(request.republican_contract_attested_on, None)
+    if cer:
+        errors["republican_contract_attested_on"].append(cer)
+    if errors:
+        raise ValidationError(dict(errors))

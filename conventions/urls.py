@@ -5,6 +5,7 @@ from conventions.views import dashboard as dashboard_views
 from conventions.views import documents as document_views
 from conventions.views import renewal as renewal_views
 from conventions.views import reports as report_views
+from conventions.views import requests as request_views
 from conventions.views import signature as signature_views
 
 app_name = "conventions"
@@ -36,6 +37,21 @@ urlpatterns = [
         name="report_attachment_delete",
     ),
     path("tableau-de-bord/", dashboard_views.dashboard, name="dashboard"),
+    path("demandes/", request_views.request_list, name="requests"),
+    path("demandes/nouvelle/<int:association_pk>/", request_views.request_new, name="request_new"),
+    path("demandes/<int:pk>/", request_views.request_detail, name="request"),
+    path("demandes/<int:pk>/deposer/", request_views.request_submit, name="request_submit"),
+    path(
+        "demandes/<int:pk>/pieces/",
+        request_views.request_attachment_add,
+        name="request_attachment_add",
+    ),
+    path(
+        "demandes/<int:pk>/pieces/<int:attachment_pk>/",
+        request_views.request_attachment,
+        name="request_attachment",
+    ),
+    path("demandes/<int:pk>/instruction/", request_views.request_review, name="request_review"),
     path("<int:pk>/renouveler/", renewal_views.convention_renew, name="renew"),
     path("renouvellements/", renewal_views.renew_bulk, name="renew_bulk"),
     path("<int:pk>/signature/signer/", signature_views.convention_sign, name="sign"),

@@ -50,6 +50,12 @@ AGENT_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "conventions.payment": ALL,
     "conventions.inkindsupport": ALL,
     "conventions.inkindvalue": ALL,
+    "conventions.subsidyrequest": ALL,
+    "conventions.requestamount": ALL,
+    "conventions.requestbudgetline": ALL,
+    "conventions.requestattachment": ALL,
+    # The steps of a request are written by conventions/subsidy_requests.py.
+    "conventions.requestevent": READ_ONLY,
     "conventions.subsidy": ALL,
     "conventions.yearlyreport": ALL,
     "conventions.budgetline": ALL,

@@ -57,6 +57,10 @@ from conventions.models import (
     Payment,
     ReportAttachment,
     ReportStatus,
+    RequestAmount,
+    RequestAttachment,
+    RequestStatus,
+    SubsidyRequest,
     YearlyReport,
 )
 from solidaren.roles import agents_group
@@ -379,6 +383,30 @@ def _conventions(w: SimpleNamespace, now: datetime.datetime) -> None:
     w.attachment = ReportAttachment.objects.create(
         report=w.report_draft, title="Comptes 2025", file=ContentFile(PDF_BYTES, "comptes.pdf")
     )
+    w.subsidy_request = SubsidyRequest.objects.create(
+        association=w.association_a,
+        kind=SubsidyRequest.Kind.RENEWAL,
+        renews=w.convention_a,
+        first_year=2027,
+        last_year=2030,
+        created_by=w.users[COORDINATOR_A],
+    )
+    RequestAmount.objects.create(
+        request=w.subsidy_request, funder=w.funder, year=2027, asked=Decimal("1000.00")
+    )
+    w.request_attachment = RequestAttachment.objects.create(
+        request=w.subsidy_request,
+        kind=RequestAttachment.Kind.STATUTES,
+        title="Statuts",
+        file=ContentFile(PDF_BYTES, "statuts.pdf"),
+    )
+    w.submitted_request = SubsidyRequest.objects.create(
+        association=w.association_a,
+        first_year=2027,
+        last_year=2027,
+        duration=SubsidyRequest.Duration.ANNUAL,
+        status=RequestStatus.SUBMITTED,
+    )
     w.batch = DocumentBatch.objects.create(label="Lot de A", created_by=w.users[COORDINATOR_A])
     w.document = GeneratedDocument.objects.create(
         kind=DocumentKind.CONVENTION,
@@ -509,6 +537,7 @@ def _back_office_rows(w: SimpleNamespace) -> None:
         "conventions.payment": w.payment,
         "conventions.inkindsupport": w.in_kind_support,
         "conventions.subsidy": w.subsidy,
+        "conventions.subsidyrequest": w.subsidy_request,
         "conventions.yearlyreport": w.report_draft,
         "conventions.articletemplate": w.article,
         "conventions.generateddocument": w.document,
@@ -805,6 +834,61 @@ PORTAL = {
             "file": SimpleUploadedFile("signee.pdf", PDF_BYTES, "application/pdf"),
         },
         changed=row(Convention, "convention_a", "signed_scan_sha256", "version"),
+    ),
+    # Subsidy requests: coordinators draft theirs, staff instruct.
+    "conventions:requests": Case(get=STAFF_AND_COORDINATORS, post=POST_ONLY),
+    "conventions:request_new": Case(
+        kwargs=lambda w: {"association_pk": w.association_a.pk},
+        get=expect(FORBIDDEN, anonymous=LOGIN, coordinators=NOT_ALLOWED),
+        post=expect(FORBIDDEN, anonymous=LOGIN, coordinator_a=SAVED, coordinator_b=NOT_FOUND),
+        data=lambda w: {"first_year": "2028", "last_year": "2028"},
+        changed=count(SubsidyRequest),
+    ),
+    "conventions:request": Case(
+        kwargs=pk("subsidy_request"),
+        get=expect(FORBIDDEN, anonymous=LOGIN, staff=OK, coordinator_a=OK, coordinator_b=NOT_FOUND),
+        # An empty form is refused (200 with errors); agents instruct, they do not edit.
+        post=expect(
+            FORBIDDEN, anonymous=LOGIN, staff=REDIRECT, coordinator_a=OK, coordinator_b=NOT_FOUND
+        ),
+        changed=row(SubsidyRequest, "subsidy_request", "projects", "version"),
+    ),
+    "conventions:request_submit": Case(
+        kwargs=pk("subsidy_request"),
+        get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
+        # Incomplete: refused with the missing pieces, nothing written.
+        post=expect(FORBIDDEN, anonymous=LOGIN, coordinator_a=REDIRECT, coordinator_b=NOT_FOUND),
+        data=lambda w: {"version": "1"},
+        changed=row(SubsidyRequest, "subsidy_request", "status", "version"),
+    ),
+    "conventions:request_attachment_add": Case(
+        kwargs=pk("subsidy_request"),
+        get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
+        post=expect(FORBIDDEN, anonymous=LOGIN, coordinator_a=SAVED, coordinator_b=NOT_FOUND),
+        data=lambda w: {
+            "version": SubsidyRequest.objects.get(pk=w.subsidy_request.pk).version,
+            "kind": "comptes",
+            "file": SimpleUploadedFile("comptes.pdf", PDF_BYTES, "application/pdf"),
+        },
+        changed=count(RequestAttachment),
+    ),
+    "conventions:request_attachment": Case(
+        kwargs=lambda w: {"pk": w.subsidy_request.pk, "attachment_pk": w.request_attachment.pk},
+        get=expect(FORBIDDEN, anonymous=LOGIN, staff=OK, coordinator_a=OK, coordinator_b=NOT_FOUND),
+        post=POST_ONLY,
+    ),
+    "conventions:request_review": Case(
+        kwargs=pk("submitted_request"),
+        get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
+        post=expect(
+            FORBIDDEN,
+            anonymous=LOGIN,
+            staff=SAVED,
+            coordinator_a=FORBIDDEN,
+            coordinator_b=NOT_FOUND,
+        ),
+        data=lambda w: {"version": "1", "action": "instruire"},
+        changed=row(SubsidyRequest, "submitted_request", "status"),
     ),
     # Renewal: staff only (the world's conventions are signed and end on 31 December 2026).
     "conventions:renew": Case(
@@ -1269,6 +1353,10 @@ BACK_OFFICE_PAGES = {
             "conventions.convention",
             "conventions.commitment",
             "conventions.subsidy",
+            "conventions.payment",
+            "conventions.inkindsupport",
+            "conventions.yearlyreport",
+            "conventions.subsidyrequest",
         ]
     },
     **{
@@ -1288,6 +1376,7 @@ BACK_OFFICE_PAGES = {
             "conventions.subsidy",
             "conventions.yearlyreport",
             "conventions.articletemplate",
+            "conventions.subsidyrequest",
         ]
     },
 }
