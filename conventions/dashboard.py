@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from django.urls import NoReverseMatch
 
 from associations.models import Association
 from conventions import rules
-from conventions.models import Convention, ConventionParty, Funder, Payment, YearlyReport
+from conventions.campaign import CampaignRow, renewal_campaign
+from conventions.models import Convention, Funder, Payment, YearlyReport
 
 ZERO = Decimal("0")
 
@@ -362,17 +362,6 @@ def overdue_report_rows(today: datetime.date) -> list[OverdueReportRow]:
     return rows
 
 
-def ending_conventions(today: datetime.date) -> list[Convention]:
-    """In force and ending within 12 months, with their funders and their renewal if any."""
-    return list(
-        rules.conventions_ending_within(today)
-        .select_related("renewed_by")
-        .prefetch_related(
-            Prefetch("parties", queryset=ConventionParty.objects.select_related("funder"))
-        )
-    )
-
-
 @dataclass(frozen=True)
 class Alert:
     year: int
@@ -462,7 +451,7 @@ class Dashboard:
     year: int
     support: SupportTable
     chart: ChartGeometry
-    ending_conventions: list[Convention]
+    campaign: list[CampaignRow]  # the renewal campaign (conventions/campaign.py)
     overdue_reports: list[OverdueReportRow]
     alerts: Alerts
     late_payments: list[LatePayment]
@@ -476,7 +465,7 @@ def build_dashboard(*, today: datetime.date, year: int) -> Dashboard:
         year=year,
         support=support,
         chart=bar_chart(support.chart_series(), highlighted=str(year)),
-        ending_conventions=ending_conventions(today),
+        campaign=renewal_campaign(today, for_staff=True),
         overdue_reports=overdue_report_rows(today),
         alerts=threshold_alerts(year),
         late_payments=late_payment_rows(today, year),

@@ -26,6 +26,7 @@ def navigation_items(user) -> list[NavItem]:
         label = _("Conventions") if roles.agent else _("Mes conventions")
         items.append(NavItem(label, reverse("conventions:list")))
         items.append(NavItem(_("Comptes rendus"), reverse("conventions:reports")))
+        items.append(NavItem(_("Demandes de subvention"), reverse("conventions:requests")))
     if roles.agent:
         items.append(NavItem(_("Tableau de bord"), reverse("conventions:dashboard")))
         items.append(NavItem(_("Demandes et missions"), reverse("volontaires:staff_missions")))

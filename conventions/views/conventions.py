@@ -1,12 +1,13 @@
 from django.db.models import Prefetch
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from conventions import documents, signature
+from conventions import campaign, documents, signature
 from conventions.forms import SignatureForm
 from conventions.models import Convention, ConventionParty, ConventionStatus
 from conventions.totals import yearly_table
-from solidaren.access import get_visible_or_404, role_required
+from solidaren.access import get_visible_or_404, is_agent, role_required
 
 
 def _with_parties(queryset):
@@ -54,5 +55,10 @@ def convention_detail(request, pk):
             if convention.status == ConventionStatus.DRAFT
             else [],
             "signature_form": SignatureForm(convention=convention),
+            "campaign": campaign.renewal_campaign(
+                timezone.localdate(),
+                for_staff=is_agent(request.user),
+                conventions=campaign.ending_within(timezone.localdate()).filter(pk=convention.pk),
+            ),
         },
     )
