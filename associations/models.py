@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from solidaren.access import AccessQuerySet, coordinated_association_ids, is_agent
 from solidaren.geography import COMMUNE_CHOICES, RENNES
-from solidaren.identifiers import compact_digits, validate_rna, validate_siret
+from solidaren.identifiers import SiretField, compact_digits, validate_rna, validate_siret
 
 
 class FieldOfAction(models.Model):
@@ -51,9 +51,12 @@ class Association(models.Model):
         max_length=10,
         blank=True,
         validators=[validate_rna],
-        help_text=_("Répertoire national des associations : W suivi de 9 chiffres."),
+        help_text=_(
+            "Répertoire national des associations : W suivi de 9 chiffres ou lettres (W2A… et "
+            "W2B… en Corse)."
+        ),
     )
-    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    siret = SiretField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
     address = models.CharField(_("adresse"), max_length=250, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
     commune = models.CharField(_("commune"), max_length=80, choices=COMMUNE_CHOICES, default=RENNES)

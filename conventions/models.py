@@ -25,7 +25,7 @@ from solidaren.access import (
     OwnedQuerySet,
     coordinated_association_ids,
 )
-from solidaren.identifiers import compact_digits, validate_siret
+from solidaren.identifiers import SiretField, compact_digits, validate_siret
 
 PERCENT_MESSAGE = _("Un pourcentage est compris entre 0 et 100.")
 NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("Le montant ne peut pas être négatif."))]
@@ -60,7 +60,7 @@ class Funder(models.Model):
     name = models.CharField(_("nom"), max_length=200, unique=True)
     short_name = models.CharField(_("nom court"), max_length=80, blank=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
-    siret = models.CharField(_("SIRET"), max_length=14, validators=[validate_siret])
+    siret = SiretField(_("SIRET"), max_length=14, validators=[validate_siret])
     address = models.CharField(_("adresse"), max_length=250, blank=True)
     representative = models.CharField(
         _("représentant·e signataire"),
@@ -653,6 +653,11 @@ class Subsidy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.funder} → {self.association} {self.year} : {self.amount} €"
+
+    def clean(self) -> None:
+        from conventions import rules
+
+        rules.check_subsidy(self)
 
 
 class ReportStatus(models.TextChoices):

@@ -249,9 +249,15 @@ def subsidy_rows(year: int | None = None) -> list[dict[str, str]]:
         )
     }
     rows = [
-        *_commitment_rows(conventions, year),
-        *_in_kind_rows(conventions, year),
-        *_one_off_rows(year),
+        (grant_year, row)
+        for grant_year, row in [
+            *_commitment_rows(conventions, year),
+            *_in_kind_rows(conventions, year),
+            *_one_off_rows(year),
+        ]
+        # The SCDL requires the beneficiary's SIRET or RNA: never a row without one (the rules
+        # refuse to sign or grant without it; this guards the data entered before them).
+        if row["idBeneficiaire"] or row["rnaBeneficiaire"]
     ]
     # Year, beneficiary, funder, nature; then the other columns so that ties stay stable.
     rows.sort(

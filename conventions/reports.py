@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from conventions import rules
 from conventions.models import (
     EDITABLE_REPORT_STATUSES,
     BudgetLine,
@@ -82,6 +83,9 @@ def submit_report(report: YearlyReport, *, user) -> YearlyReport:
         raise ValidationError(
             _("Avant de soumettre, complétez : %(missing)s.") % {"missing": ", ".join(missing)}
         )
+    annex = rules.annex_error(report)
+    if annex:
+        raise ValidationError(annex)
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = timezone.now()
     report.submitted_by = user

@@ -12,6 +12,15 @@
 - Payment is due within 60 days of the notification of the decision (loi 2021-875): late
   payments are flagged.
 - A reminder goes out 6 months before a convention ends.
+- The CER is attested on or before the association's signature, never in the future.
+- A yearly report's explanatory annex is required when a budget line's gap exceeds
+  settings.REPORT_ANNEX_GAP_PERCENT (20 % by default).
+- No convention signed, no one-off subsidy saved for an association with neither SIRET nor RNA;
+  the open-data export never emits a row without one of them. The RNA is W and 9 digits or
+  capital letters (Corsica: W2A…, W2B…) and a SIRET typed with spaces is stored as its 14
+  digits (validators and field in solidaren/identifiers.py).
+- A signed convention is published in open data (SCDL) within 3 months of its signature: the
+  deadline is tracked per convention.
 - A year whose report is validated is closed: its amounts can no longer change nor disappear,
   from any path (forms, delete pages, bulk actions, inlines, services); an in-kind support is
   valued per year, a new value applying from an open year on.
@@ -25,6 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils import timezone
@@ -149,12 +159,6 @@ def _signature_errors(convention: Convention) -> dict[str, str]:
         identifier = identifier_error(convention.association)
         if identifier:
             errors["association"] = identifier
-    if convention.status in SIGNED_STATUSES:
-        cer = republican_contract_error(
-            convention.republican_contract_attested_on, convention.association_signed_on
-        )
-        if cer:
-            errors["republican_contract_attested_on"] = cer
     return errors
 
 
@@ -226,6 +230,11 @@ def _renewal_error(convention: Convention) -> str | None:
 
 def check_convention(convention: Convention) -> None:
     errors: dict[str, str] = {}
+    cer = republican_contract_error(
+        convention.republican_contract_attested_on, convention.association_signed_on
+    )
+    if cer:
+        errors["republican_contract_attested_on"] = cer
     period_error = _period_error(convention)
     if period_error:
         errors["end_date"] = period_error
@@ -534,6 +543,40 @@ def check_in_kind_support(support: InKindSupport) -> None:
         raise ValidationError(dict(errors))
 
 
+def check_subsidy(subsidy: Subsidy) -> None:
+    if subsidy.association_id is None:
+        return
+    error = identifier_error(subsidy.association)
+    if error:
+        raise ValidationError({"association": error})
+
+
+def annex_gap_threshold() -> Decimal:
+    return Decimal(settings.REPORT_ANNEX_GAP_PERCENT)
+
+
+def annex_error(report: YearlyReport) -> str | None:
+    """The explanatory annex is required when a budget line's gap exceeds the threshold."""
+    if report.annex.strip():
+        return None
+    threshold = annex_gap_threshold()
+    lines = [
+        line
+        for line in report.budget_lines.all()
+        if line.gap_percent is not None and abs(line.gap_percent) > threshold
+    ]
+    if not lines:
+        return None
+    return _(
+        "L'annexe explicative est obligatoire : l'écart entre prévu et réalisé dépasse "
+        "%(threshold)s %% sur « %(line)s » (%(gap)s %%)."
+    ) % {
+        "threshold": threshold,
+        "line": lines[0].label,
+        "gap": str(lines[0].gap_percent).replace(".", ","),
+    }
+
+
 def check_report(report: YearlyReport) -> None:
     convention = convention_of(report)
     if convention is None:
@@ -745,3 +788,77 @@ def check_subsidy_request(request: SubsidyRequest) -> None:
         errors["republican_contract_attested_on"].append(cer)
     if errors:
         raise ValidationError(dict(errors))
+
+
+# --- open data (SCDL) -------------------------------------------------------------------------
+
+SCDL_PUBLICATION_MONTHS = 3
+
+
+def signature_date(convention: Convention) -> datetime.date | None:
+    """The day the last party signed (the convention's date in the SCDL)."""
+    dates = [convention.association_signed_on, *(p.signed_on for p in convention.parties.all())]
+    if not dates or any(date is None for date in dates):
+        return None
+    return max(dates)
+
+
+def scdl_deadline(convention: Convention) -> datetime.date | None:
+    """Publish in open data within 3 months of the signature (décret 2017-779)."""
+    signed = signature_date(convention)
+    if signed is None or convention.status not in SIGNED_STATUSES:
+        return None
+    return signed + relativedelta(months=SCDL_PUBLICATION_MONTHS)
+
+
+def is_published_in_opendata(convention: Convention) -> bool:
+    """The export publishes a signed convention with amounts whose association has an
+    identifier (SIRET or RNA); it is generated live, so publishable means published."""
+    return (
+        convention.status in SIGNED_STATUSES
+        and identifier_error(convention.association) is None
+        and convention.commitments.filter(amount__gt=0).exists()
+    )
+
+
+@dataclass(frozen=True)
+class ScdlDeadline:
+    convention: Convention
+    deadline: datetime.date
+    published: bool
+
+    def is_late(self, today: datetime.date) -> bool:
+        return not self.published and today > self.deadline
+
+
+def scdl_deadlines(today: datetime.date) -> list[ScdlDeadline]:
+    """Signed conventions not in the open data yet, with their publication deadline."""
+    rows = []
+    conventions = (
+        Convention.objects.signed().select_related("association").prefetch_related("parties")
+    )
+    for convention in conventions:
+        deadline = scdl_deadline(convention)
+        if deadline is None or is_published_in_opendata(convention):
+            continue
+        rows.append(ScdlDeadline(convention, deadline, published=False))
+    return sorted(rows, key=lambda row: row.deadline)
+
+
+def scdl_deadline_message(row: ScdlDeadline, today: datetime.date) -> str:
+    values = {
+        "reference": row.convention.reference,
+        "date": date_format(row.deadline, "SHORT_DATE_FORMAT"),
+    }
+    if row.is_late(today):
+        return (
+            _(
+                "La convention %(reference)s devait être publiée en données ouvertes avant le "
+                "%(date)s : renseignez le SIRET ou le RNA de l'association et ses montants."
+            )
+            % values
+        )
+    return (
+        _("La convention %(reference)s doit être publiée en données ouvertes avant le %(date)s.")
+        % values
+    )

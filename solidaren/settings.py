@@ -365,6 +365,9 @@ MIDDLEWARE.insert(
 VOLUNTEER_HOUR_VALUE = envstr("VOLUNTEER_HOUR_VALUE", "17.00")
 # Who receives the conventions' reminders (renewal 6 months ahead); default: every active agent.
 CONVENTION_ALERT_EMAILS = envlist("CONVENTION_ALERT_EMAILS")
+# A yearly report's explanatory annex is required when a budget line's actual amount differs
+# from the planned one by more than this percentage (conventions/rules.py).
+REPORT_ANNEX_GAP_PERCENT = envint("REPORT_ANNEX_GAP_PERCENT", 20)
 
 # Uploads (solidaren/uploads.py): the largest file accepted, in MB (PDF attachments). A request
 # body above UPLOAD_MAX_MB + DATA_UPLOAD_MAX_MEMORY_SIZE is refused (413) before it is read, and

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from conventions import campaign, documents, signature
+from conventions import campaign, documents, rules, signature
 from conventions.forms import SignatureForm
 from conventions.models import Convention, ConventionParty, ConventionStatus
 from conventions.totals import yearly_table
@@ -55,6 +55,8 @@ def convention_detail(request, pk):
             if convention.status == ConventionStatus.DRAFT
             else [],
             "signature_form": SignatureForm(convention=convention),
+            "scdl_deadline": rules.scdl_deadline(convention),
+            "scdl_published": rules.is_published_in_opendata(convention),
             "campaign": campaign.renewal_campaign(
                 timezone.localdate(),
                 for_staff=is_agent(request.user),
