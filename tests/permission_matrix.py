@@ -44,7 +44,7 @@ from django.utils import timezone
 from django_celery_results.models import GroupResult, TaskResult
 from pypdf import PdfWriter
 
-from associations.models import FieldOfAction, Premises
+from associations.models import FieldOfAction, OrientationRequest, Premises
 from conventions.models import (
     ArticleTemplate,
     DocumentBatch,
@@ -76,6 +76,8 @@ from tests.factories import (
     ProgrammeFactory,
     QuartierFactory,
     ResidentFactory,
+    ServiceFactory,
+    StructureFactory,
     SubsidyFactory,
     UserFactory,
     VolunteerProfileFactory,
@@ -293,6 +295,7 @@ def build_world() -> SimpleNamespace:
     _people(w, now)
     _conventions(w, now)
     _volontaires(w, now)
+    _directory(w, now)
     _back_office_rows(w)
     return w
 
@@ -471,6 +474,31 @@ def _volontaires(w: SimpleNamespace, now: datetime.datetime) -> None:
     )
 
 
+def _directory(w: SimpleNamespace, now: datetime.datetime) -> None:
+    """The services of A and B, and two orientation requests: the volunteer's to B's service,
+    an agent's to A's service."""
+    w.structure_a = StructureFactory(association=w.association_a, name="Association A")
+    w.structure_b = StructureFactory(association=w.association_b, name="Association B")
+    w.service_a = ServiceFactory(structure=w.structure_a, slug="repas-a", quartier=w.quartier)
+    w.service_b = ServiceFactory(structure=w.structure_b, slug="vestiaire-b")
+    common = {"consent_given": True, "consent_recorded_at": now, "reason": "Besoin urgent"}
+    w.orientation_by_volunteer = OrientationRequest.objects.create(
+        service=w.service_b,
+        prescriber=w.users[VOLUNTEER],
+        prescriber_role="volontaire",
+        assignment=w.done,
+        first_name="Camille",
+        **common,
+    )
+    w.orientation_by_agent = OrientationRequest.objects.create(
+        service=w.service_a,
+        prescriber=w.users[AGENT],
+        prescriber_role="agent",
+        first_name="Dominique",
+        **common,
+    )
+
+
 def _back_office_rows(w: SimpleNamespace) -> None:
     """One row of every model of the back-office (most are made above)."""
     w.group = Group.objects.create(name="Groupe de test")
@@ -500,6 +528,9 @@ def _back_office_rows(w: SimpleNamespace) -> None:
         "associations.fieldofaction": w.field_of_action,
         "associations.association": w.association_a,
         "associations.premises": w.premises,
+        "associations.structure": w.structure_a,
+        "associations.service": w.service_a,
+        "associations.orientationrequest": w.orientation_by_agent,
         "conventions.funder": w.funder,
         "conventions.networkpriority": w.priority,
         "conventions.convention": w.convention_a,
@@ -1044,6 +1075,7 @@ SUPERUSER_ONLY_MODELS = {
 }
 # Back-office lists whose rows are made by the portal, never added by hand.
 NO_ADD_MODELS = {
+    "associations.orientationrequest",
     "conventions.generateddocument",
     "conventions.documentbatch",
     "volontaires.residentaccesslog",
@@ -1055,6 +1087,8 @@ NO_ADD_MODELS = {
 # them (an association's conventions, a programme's missions...). It explains why, with a 200.
 PROTECTED = {
     "associations.association",
+    "associations.structure",
+    "associations.service",
     "associations.premises",
     "conventions.funder",
     "volontaires.programme",
