@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from associations import opening_hours
-from associations.models import Service, ServiceChange, Welcome
+from associations import freshness, opening_hours
+from associations.models import Service, ServiceChange
 from associations.opening_hours import DatedHours
+from associations.vocabulary import PUBLIC_LABELS, THEMATIQUE_LABELS, Welcome
 
 
 def usual_hours(service: Service) -> list[str]:
@@ -153,3 +154,41 @@ def search_services(
     if window:
         return [service for service in found if is_open_between(service, *window)]
     return found
+
+
+# --- what the pages show --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceCard:
+    service: Service
+    open_now: bool
+    today: list[tuple[datetime.time, datetime.time]]
+    freshness: str
+    freshness_label: str
+    thematiques: list[str]
+    publics: list[str]
+    quartiers: list[str]
+
+
+def cards(services, *, now: datetime.datetime) -> list[ServiceCard]:
+    """What a directory card says about each service (from prefetched data: no query)."""
+    today = timezone.localdate(now)
+    result = []
+    for service in services:
+        state = freshness.freshness(service.updated_on, service.update_frequency, today)
+        quartiers = [service.quartier.name] if service.quartier else []
+        quartiers += [stop.quartier.name for stop in service.stops.all() if stop.quartier]
+        result.append(
+            ServiceCard(
+                service=service,
+                open_now=is_open_at(service, now),
+                today=hours_on(service, today),
+                freshness=state,
+                freshness_label=freshness.freshness_label(state),
+                thematiques=[THEMATIQUE_LABELS.get(value, value) for value in service.thematiques],
+                publics=[PUBLIC_LABELS.get(value, value) for value in service.publics],
+                quartiers=list(dict.fromkeys(quartiers)),
+            )
+        )
+    return result

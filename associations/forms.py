@@ -1,6 +1,11 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from associations import directory
 from associations.models import Association
+from associations.vocabulary import CATEGORIE_CHOICES, PUBLIC_CHOICES, THEMATIQUE_CHOICES
+from solidaren.geography import COMMUNE_CHOICES
+from volontaires.models import Language, Quartier
 
 
 class AssociationProfileForm(forms.ModelForm):
@@ -22,3 +27,69 @@ class AssociationProfileForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 6}),
             "publics": forms.Textarea(attrs={"rows": 3}),
         }
+
+
+# --- Directory of services ---------------------------------------------------------------------
+
+
+def thematique_choices() -> list:
+    """Categories (every thématique under them) and thématiques, grouped by category."""
+    groups = []
+    for value, label in CATEGORIE_CHOICES:
+        members = [
+            (thematique, thematique_label)
+            for thematique, thematique_label in THEMATIQUE_CHOICES
+            if thematique.startswith(f"{value}--")
+        ]
+        groups.append((label, [(value, _("%(category)s (tout)") % {"category": label}), *members]))
+    return [("", _("Tous les besoins")), *groups]
+
+
+class DirectorySearchForm(forms.Form):
+    """The public directory's search; an unknown value gets Django's French "choix valide"."""
+
+    thematique = forms.ChoiceField(label=_("Besoin"), required=False, choices=thematique_choices)
+    public = forms.ChoiceField(
+        label=_("Public"), required=False, choices=[("", _("Tous les publics")), *PUBLIC_CHOICES]
+    )
+    ouvert = forms.ChoiceField(
+        label=_("Ouvert"),
+        required=False,
+        choices=[
+            ("", _("Peu importe")),
+            (directory.OPEN_NOW, _("Maintenant")),
+            (directory.OPEN_TODAY, _("Aujourd'hui")),
+            (directory.OPEN_THIS_WEEK, _("Cette semaine")),
+        ],
+    )
+    quartier = forms.ModelChoiceField(
+        label=_("Quartier de Rennes"),
+        required=False,
+        queryset=Quartier.objects.all(),
+        to_field_name="slug",
+        empty_label=_("Tous"),
+    )
+    commune = forms.ChoiceField(
+        label=_("Commune"), required=False, choices=[("", _("Toutes")), *COMMUNE_CHOICES]
+    )
+    langue = forms.ModelChoiceField(
+        label=_("Langue parlée"),
+        required=False,
+        queryset=Language.objects.all(),
+        empty_label=_("Toutes"),
+    )
+    inconditionnel = forms.BooleanField(label=_("Accueil inconditionnel"), required=False)
+    q = forms.CharField(label=_("Mot-clé"), required=False, max_length=100)
+
+    def search(self) -> directory.Search:
+        data = self.cleaned_data
+        return directory.Search(
+            thematique=data.get("thematique") or "",
+            public=data.get("public") or "",
+            quartier=data["quartier"].slug if data.get("quartier") else "",
+            commune=data.get("commune") or "",
+            unconditional=bool(data.get("inconditionnel")),
+            language=data["langue"].code if data.get("langue") else "",
+            opening=data.get("ouvert") or "",
+            text=(data.get("q") or "").strip(),
+        )

@@ -707,6 +707,11 @@ PORTAL = {
     "associations:mine": Case(
         get=expect(FORBIDDEN, anonymous=LOGIN, coordinators=OK), post=POST_ONLY
     ),
+    # The directory of services is public (no account needed).
+    "associations:services": Case(get=PUBLIC, post=POST_ONLY),
+    "associations:service": Case(
+        get=PUBLIC, post=POST_ONLY, kwargs=lambda w: {"slug": w.service_a.slug}
+    ),
     "associations:edit": Case(
         kwargs=lambda w: {"slug": w.association_a.slug},
         get=expect(FORBIDDEN, anonymous=LOGIN, staff=OK, coordinator_a=OK),
