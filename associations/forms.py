@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from associations import directory
-from associations.models import Association
+from associations.models import Association, OrientationRequest
 from associations.vocabulary import CATEGORIE_CHOICES, PUBLIC_CHOICES, THEMATIQUE_CHOICES
 from solidaren.geography import COMMUNE_CHOICES
 from volontaires.models import Language, Quartier
@@ -93,3 +93,77 @@ class DirectorySearchForm(forms.Form):
             opening=data.get("ouvert") or "",
             text=(data.get("q") or "").strip(),
         )
+
+
+# --- Orientation requests ----------------------------------------------------------------------
+
+
+class OrientationForm(forms.ModelForm):
+    """Only what the receiving service needs, and the person's consent."""
+
+    consent_given = forms.BooleanField(
+        label=_(
+            "La personne est d'accord pour être orientée et pour que ces informations soient "
+            "transmises à la structure."
+        ),
+        required=True,
+        error_messages={"required": _("Recueillez d'abord l'accord de la personne.")},
+    )
+    assignment = forms.ModelChoiceField(
+        label=_("Mission pendant laquelle vous orientez"), queryset=None, required=False
+    )
+
+    class Meta:
+        model = OrientationRequest
+        fields = ["first_name", "last_name", "phone", "email", "how_to_reach", "reason"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "first_name": _("Un prénom suffit."),
+            "reason": _(
+                "Ce dont la personne a besoin, sans détail médical ni administratif inutile."
+            ),
+        }
+
+    def __init__(self, *args, missions=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if missions is None:
+            del self.fields["assignment"]
+        else:
+            self.fields["assignment"].queryset = missions
+            self.fields["assignment"].required = True
+            self.fields["assignment"].label_from_instance = lambda assignment: (
+                f"{assignment.mission.title} — {assignment.mission.date:%d/%m/%Y}"
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("phone") or cleaned.get("email") or cleaned.get("how_to_reach")):
+            raise forms.ValidationError(
+                _("Indiquez comment joindre la personne (téléphone, e-mail ou autre moyen).")
+            )
+        return cleaned
+
+
+class OrientationAnswerForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Votre réponse"),
+        choices=[("accepter", _("Accepter")), ("refuser", _("Refuser"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Motif (obligatoire pour un refus)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    name = forms.CharField(
+        label=_("Votre nom"),
+        max_length=120,
+        help_text=_("Pour que la personne qui oriente sache qui a répondu."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "refuser" and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Indiquez le motif du refus."))
+        return cleaned

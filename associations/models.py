@@ -508,14 +508,14 @@ class OrientationQuerySet(AccessQuerySet):
             return self.none()
         return self.filter(
             models.Q(prescriber=user)
-            | models.Q(service__structure__association_id__in=coordinated_association_ids(user))
+            | models.Q(structure__association_id__in=coordinated_association_ids(user))
         )
 
     def answerable_by(self, user) -> models.QuerySet:
         """The receiving structure's coordinators (and agents) answer."""
         if is_agent(user):
             return self.all()
-        return self.filter(service__structure__association_id__in=coordinated_association_ids(user))
+        return self.filter(structure__association_id__in=coordinated_association_ids(user))
 
     editable_by = answerable_by
 
@@ -526,8 +526,20 @@ class OrientationRequest(models.Model):
     Only what the service needs about the person, with their consent recorded; personal
     fields are blanked after the retention period (`anonymised_at`)."""
 
+    structure = models.ForeignKey(
+        Structure,
+        on_delete=models.PROTECT,
+        related_name="orientations",
+        verbose_name=_("structure qui reçoit"),
+    )
     service = models.ForeignKey(
-        Service, on_delete=models.PROTECT, related_name="orientations", verbose_name=_("service")
+        Service,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orientations",
+        verbose_name=_("service"),
+        help_text=_("Vide : la structure elle-même (« garder le lien » après une mission)."),
     )
     prescriber = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -598,9 +610,9 @@ class OrientationRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Orientation n° %(pk)s vers %(service)s") % {
+        return _("Orientation n° %(pk)s vers %(target)s") % {
             "pk": self.pk,
-            "service": self.service,
+            "target": self.target_name,
         }
 
     def get_absolute_url(self) -> str:
@@ -609,3 +621,7 @@ class OrientationRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == OrientationStatus.PENDING
+
+    @property
+    def target_name(self) -> str:
+        return self.service.name if self.service_id else self.structure.name

@@ -10,6 +10,17 @@ urlpatterns = [
     # Directory of services (before the association's catch-all slug)
     path("services/", views.service_list, name="services"),
     path("services/<slug:slug>/", views.service_detail, name="service"),
+    path("services/<slug:slug>/orienter/", views.orient, name="orient"),
+    path("orientations/", views.orientation_list, name="orientations"),
+    path("orientations/<int:pk>/", views.orientation_detail, name="orientation"),
+    path("orientations/<int:pk>/repondre/", views.orientation_reply, name="orientation_reply"),
+    path("orientations/<int:pk>/nouveau-lien/", views.orientation_renew, name="orientation_renew"),
+    path("orientations/lien/<str:token>/", views.orientation_answer, name="orientation_answer"),
+    path(
+        "orientations/lien/<str:token>/renouveler/",
+        views.orientation_link_renew,
+        name="orientation_link_renew",
+    ),
     path("<slug:slug>/", views.association_detail, name="detail"),
     path("<slug:slug>/modifier/", views.association_edit, name="edit"),
 ]

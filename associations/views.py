@@ -1,17 +1,30 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Prefetch
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from associations import directory
+from associations import directory, orientation
 from associations.filters import AssociationDirectoryFilter
-from associations.forms import AssociationProfileForm, DirectorySearchForm
-from associations.models import Association, Service
+from associations.forms import (
+    AssociationProfileForm,
+    DirectorySearchForm,
+    OrientationAnswerForm,
+    OrientationForm,
+)
+from associations.models import Association, OrientationRequest, PrescriberRole, Service
 from conventions.models import Convention
-from solidaren.access import get_editable_or_404, get_visible_or_404, role_required, roles_of
+from solidaren.access import (
+    can_change,
+    get_editable_or_404,
+    get_visible_or_404,
+    role_required,
+    roles_of,
+)
 
 
 @require_GET
@@ -106,3 +119,174 @@ def service_detail(request, slug):
             "roles": roles_of(request.user),
         },
     )
+
+
+# --- Orientation requests ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("agent", "coordinator", "volunteer")
+def orient(request, slug):
+    service = get_visible_or_404(
+        Service.objects.select_related("structure"), request.user, slug=slug
+    )
+    role = orientation.prescriber_role_of(request.user)
+    missions = (
+        orientation.volunteer_missions(request.user) if role == PrescriberRole.VOLUNTEER else None
+    )
+    form = OrientationForm(request.POST or None, missions=missions)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            made = orientation.orient(service=service, prescriber=request.user, **data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Demande envoyée : la structure a reçu un lien pour y répondre. Vous serez "
+                    "prévenu·e de sa réponse."
+                ),
+            )
+            return redirect(made)
+    return render(request, "associations/orient.html", {"service": service, "form": form})
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_GET
+@role_required("agent", "coordinator", "volunteer")
+def orientation_list(request):
+    orientations = (
+        OrientationRequest.objects.visible_to(request.user)
+        .select_related("structure", "service", "prescriber")
+        .order_by("-created_at")
+    )
+    page = Paginator(orientations, 30).get_page(request.GET.get("page"))
+    return render(request, "associations/orientation_list.html", {"page": page})
+
+
+@require_GET
+@role_required("agent", "coordinator", "volunteer")
+def orientation_detail(request, pk):
+    item = get_visible_or_404(
+        OrientationRequest.objects.select_related("structure", "service", "prescriber"),
+        request.user,
+        pk=pk,
+    )
+    may_answer = item.is_open and can_change(request.user, item)
+    return render(
+        request,
+        "associations/orientation_detail.html",
+        {
+            "orientation": item,
+            "answer_form": OrientationAnswerForm(initial={"name": request.user.get_full_name()})
+            if may_answer
+            else None,
+        },
+    )
+
+
+@require_POST
+@role_required("agent", "coordinator", "volunteer")
+def orientation_reply(request, pk):
+    """The receiving structure's coordinator (or an agent) answers from the portal."""
+    item = get_editable_or_404(OrientationRequest, request.user, pk=pk)
+    form = OrientationAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            orientation.answer(
+                item,
+                accept=form.cleaned_data["decision"] == "accepter",
+                reason=form.cleaned_data["reason"],
+                by=form.cleaned_data["name"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request, _("Réponse enregistrée : la personne qui a orienté est prévenue.")
+            )
+            return redirect(item)
+    return render(
+        request,
+        "associations/orientation_detail.html",
+        {"orientation": item, "answer_form": form},
+        status=400,
+    )
+
+
+@require_POST
+@role_required("agent", "coordinator", "volunteer")
+def orientation_renew(request, pk):
+    item = get_visible_or_404(OrientationRequest, request.user, pk=pk)
+    try:
+        orientation.renew_link(item)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Un nouveau lien a été envoyé à la structure."))
+    return redirect(item)
+
+
+@require_http_methods(["GET", "POST"])
+def orientation_answer(request, token):
+    """The private link of the receiving structure: no account needed."""
+    try:
+        item = orientation.read_token(token)
+    except orientation.LinkRefused as refused:
+        return render(
+            request,
+            "associations/orientation_link_refused.html",
+            {"reason": str(refused), "renewable": refused.expired, "token": token},
+            status=403,
+        )
+    form = OrientationAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            orientation.answer(
+                item,
+                accept=form.cleaned_data["decision"] == "accepter",
+                reason=form.cleaned_data["reason"],
+                by=form.cleaned_data["name"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request, _("Merci : votre réponse est transmise à la personne qui a orienté.")
+            )
+            return redirect("associations:orientation_answer", token=token)
+    return render(
+        request,
+        "associations/orientation_answer.html",
+        {"orientation": item, "form": form if item.is_open or form.errors else None},
+    )
+
+
+@require_POST
+def orientation_link_renew(request, token):
+    """From an expired link: a fresh link goes to the structure's registered addresses (never
+    to whoever clicks), so knowing an old link gives nothing more."""
+    request_id = orientation.token_request_id(token)
+    item = OrientationRequest.objects.filter(pk=request_id).first() if request_id else None
+    if item is None:
+        raise Http404
+    try:
+        orientation.renew_link(item)
+    except ValidationError as error:
+        return render(
+            request,
+            "associations/orientation_link_refused.html",
+            {"reason": " ".join(error.messages), "renewable": False, "token": token},
+            status=400,
+        )
+    return render(request, "associations/orientation_link_renewed.html")

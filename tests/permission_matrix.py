@@ -483,6 +483,7 @@ def _directory(w: SimpleNamespace, now: datetime.datetime) -> None:
     w.service_b = ServiceFactory(structure=w.structure_b, slug="vestiaire-b")
     common = {"consent_given": True, "consent_recorded_at": now, "reason": "Besoin urgent"}
     w.orientation_by_volunteer = OrientationRequest.objects.create(
+        structure=w.structure_b,
         service=w.service_b,
         prescriber=w.users[VOLUNTEER],
         prescriber_role="volontaire",
@@ -491,6 +492,7 @@ def _directory(w: SimpleNamespace, now: datetime.datetime) -> None:
         **common,
     )
     w.orientation_by_agent = OrientationRequest.objects.create(
+        structure=w.structure_a,
         service=w.service_a,
         prescriber=w.users[AGENT],
         prescriber_role="agent",
@@ -680,6 +682,12 @@ def pk(name):
     return lambda w: {"pk": getattr(w, name).pk}
 
 
+def answer_token(orientation) -> str:
+    from associations.orientation import make_token
+
+    return make_token(orientation)
+
+
 def row(model, name, *fields):
     """What a POST may change on the world's object `name` (re-read from the database)."""
     return lambda w: tuple(model.objects.filter(pk=getattr(w, name).pk).values_list(*fields))
@@ -711,6 +719,97 @@ PORTAL = {
     "associations:services": Case(get=PUBLIC, post=POST_ONLY),
     "associations:service": Case(
         get=PUBLIC, post=POST_ONLY, kwargs=lambda w: {"slug": w.service_a.slug}
+    ),
+    # Orientation requests: agents, coordinators and volunteers (during one of their missions)
+    # orient; each sees the requests they made and those addressed to their associations.
+    "associations:orient": Case(
+        kwargs=lambda w: {"slug": w.service_a.slug},
+        get=expect(FORBIDDEN, anonymous=LOGIN, volunteers=OK, coordinators=OK, staff=OK),
+        post=expect(
+            FORBIDDEN,
+            anonymous=LOGIN,
+            volunteer=SAVED,
+            other_volunteer=OK,  # w.done is not one of their missions: a form error
+            coordinators=SAVED,
+            staff=SAVED,
+        ),
+        data=lambda w: {
+            "first_name": "Camille",
+            "phone": "06 00 00 00 00",
+            "reason": "Besoin d'un repas",
+            "consent_given": "on",
+            "assignment": w.done.pk,
+        },
+        changed=count(OrientationRequest),
+    ),
+    "associations:orientations": Case(
+        get=expect(FORBIDDEN, anonymous=LOGIN, volunteers=OK, coordinators=OK, staff=OK),
+        post=POST_ONLY,
+    ),
+    "associations:orientation": Case(
+        kwargs=pk("orientation_by_volunteer"),
+        get=expect(
+            NOT_FOUND,
+            anonymous=LOGIN,
+            data_protection_officer=FORBIDDEN,
+            volunteer=OK,
+            coordinator_b=OK,
+            staff=OK,
+        ),
+        post=POST_ONLY,
+    ),
+    "associations:orientation_reply": Case(
+        kwargs=pk("orientation_by_volunteer"),
+        get=POST_ONLY,
+        post=expect(
+            NOT_FOUND,
+            anonymous=LOGIN,
+            data_protection_officer=FORBIDDEN,
+            volunteer=FORBIDDEN,  # the prescriber reads it, the receiving structure answers
+            coordinator_b=SAVED,
+            staff=SAVED,
+        ),
+        data=lambda w: {"decision": "accepter", "name": "Accueil B"},
+        changed=row(OrientationRequest, "orientation_by_volunteer", "status"),
+    ),
+    "associations:orientation_renew": Case(
+        kwargs=pk("orientation_by_volunteer"),
+        get=POST_ONLY,
+        post=expect(
+            NOT_FOUND,
+            anonymous=LOGIN,
+            data_protection_officer=FORBIDDEN,
+            volunteer=SAVED,
+            coordinator_b=SAVED,
+            staff=SAVED,
+        ),
+        changed=row(OrientationRequest, "orientation_by_volunteer", "link_version"),
+    ),
+    # The receiving structure's private link works without an account; a forged one never.
+    "associations:orientation_answer": (
+        Case(
+            label="the structure's link",
+            kwargs=lambda w: {"token": answer_token(w.orientation_by_volunteer)},
+            get=PUBLIC,
+            post=expect(SAVED),
+            data=lambda w: {"decision": "refuser", "reason": "Complet", "name": "Accueil B"},
+            changed=row(OrientationRequest, "orientation_by_volunteer", "status"),
+        ),
+        Case(
+            label="a forged link",
+            kwargs=lambda w: {"token": "eyJvIjoxfQ:forge:forge"},
+            get=expect(FORBIDDEN),
+            post=expect(FORBIDDEN),
+            data=lambda w: {"decision": "accepter", "name": "Intrus"},
+            changed=count(OrientationRequest, status="acceptee"),
+        ),
+    ),
+    # A new link goes to the structure's registered addresses, whoever asks with an old one.
+    "associations:orientation_link_renew": Case(
+        kwargs=lambda w: {"token": answer_token(w.orientation_by_volunteer)},
+        get=POST_ONLY,
+        post=expect(Outcome(200, writes=True)),
+        changed=row(OrientationRequest, "orientation_by_volunteer", "link_version"),
     ),
     "associations:edit": Case(
         kwargs=lambda w: {"slug": w.association_a.slug},
