@@ -9,6 +9,16 @@ urlpatterns = [
     path("mes-associations/", views.my_associations, name="mine"),
     # Directory of services (before the association's catch-all slug)
     path("services/", views.service_list, name="services"),
+    path(
+        "data-inclusion/structures.json",
+        views.data_inclusion_structures,
+        name="data_inclusion_structures",
+    ),
+    path(
+        "data-inclusion/services.json",
+        views.data_inclusion_services,
+        name="data_inclusion_services",
+    ),
     path("services/<slug:slug>/", views.service_detail, name="service"),
     path("services/<slug:slug>/orienter/", views.orient, name="orient"),
     path("orientations/", views.orientation_list, name="orientations"),

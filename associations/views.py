@@ -2,13 +2,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Prefetch
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from associations import directory, orientation
+from associations import data_inclusion, directory, orientation
 from associations.filters import AssociationDirectoryFilter
 from associations.forms import (
     AssociationProfileForm,
@@ -290,3 +290,22 @@ def orientation_link_renew(request, token):
             status=400,
         )
     return render(request, "associations/orientation_link_renewed.html")
+
+
+# --- Open data: data·inclusion v1 ---------------------------------------------------------------
+
+
+def _open_data(items: list[dict]) -> JsonResponse:
+    response = JsonResponse(items, safe=False, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"  # public data, read from other sites
+    return response
+
+
+@require_GET
+def data_inclusion_structures(request):
+    return _open_data(data_inclusion.export_structures())
+
+
+@require_GET
+def data_inclusion_services(request):
+    return _open_data(data_inclusion.export_services())

@@ -720,6 +720,8 @@ PORTAL = {
     "associations:service": Case(
         get=PUBLIC, post=POST_ONLY, kwargs=lambda w: {"slug": w.service_a.slug}
     ),
+    "associations:data_inclusion_structures": Case(get=PUBLIC, post=POST_ONLY),
+    "associations:data_inclusion_services": Case(get=PUBLIC, post=POST_ONLY),
     # Orientation requests: agents, coordinators and volunteers (during one of their missions)
     # orient; each sees the requests they made and those addressed to their associations.
     "associations:orient": Case(
