@@ -115,6 +115,12 @@ class ServiceAdmin(TamperProofAutocomplete, admin.ModelAdmin):
     list_select_related = ["structure", "quartier"]
     inlines = [ServiceStopInline, ServiceChangeInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from associations.pocket_guide import queue_guides_of_service
+
+        queue_guides_of_service(form.instance)  # its pocket guides follow the change
+
 
 @admin.register(OrientationRequest)
 class OrientationRequestAdmin(admin.ModelAdmin):

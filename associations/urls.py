@@ -20,6 +20,7 @@ urlpatterns = [
         name="data_inclusion_services",
     ),
     path("services/<slug:slug>/", views.service_detail, name="service"),
+    path("guide/<slug:kind>/<slug:value>/", views.pocket_guide_view, name="pocket_guide"),
     path("services/<slug:slug>/orienter/", views.orient, name="orient"),
     path("orientations/", views.orientation_list, name="orientations"),
     path("orientations/<int:pk>/", views.orientation_detail, name="orientation"),

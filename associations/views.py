@@ -2,13 +2,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Prefetch
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from associations import data_inclusion, directory, orientation
+from associations import data_inclusion, directory, orientation, pocket_guide
 from associations.filters import AssociationDirectoryFilter
 from associations.forms import (
     AssociationProfileForm,
@@ -17,7 +17,7 @@ from associations.forms import (
     OrientationForm,
 )
 from associations.models import Association, OrientationRequest, PrescriberRole, Service
-from conventions.models import Convention
+from conventions.models import Convention, DocumentStatus
 from solidaren.access import (
     can_change,
     get_editable_or_404,
@@ -98,8 +98,20 @@ def service_list(request):
             "cards": directory.cards(page.object_list, now=now),
             "query": query.urlencode(),
             "last_updated": Service.objects.aggregate(latest=Max("updated_on"))["latest"],
+            "guide": _guide_of(form),
         },
     )
+
+
+def _guide_of(form) -> tuple[str, str] | None:
+    """The pocket guide matching the search: its quartier, else its thématique."""
+    if not (form.is_bound and form.is_valid()):
+        return None
+    if form.cleaned_data.get("quartier"):
+        return pocket_guide.QUARTIER, form.cleaned_data["quartier"].slug
+    if form.cleaned_data.get("thematique"):
+        return pocket_guide.THEMATIQUE, form.cleaned_data["thematique"]
+    return None
 
 
 @require_GET
@@ -309,3 +321,23 @@ def data_inclusion_structures(request):
 @require_GET
 def data_inclusion_services(request):
     return _open_data(data_inclusion.export_services())
+
+
+# --- Pocket guide (PDF) ---------------------------------------------------------------------
+
+
+@require_GET
+def pocket_guide_view(request, kind, value):
+    """The guide's PDF when it is up to date; otherwise it is queued and a page says so."""
+    document = pocket_guide.request_guide(kind, value)
+    if document.status == DocumentStatus.DONE and document.file:
+        return FileResponse(
+            document.file.open("rb"),
+            content_type="application/pdf",
+            filename=f"guide-solidaren-{kind}-{value}.pdf",
+        )
+    return render(
+        request,
+        "associations/pocket_guide_pending.html",
+        {"title": pocket_guide.guide_title(kind, value), "document": document},
+    )

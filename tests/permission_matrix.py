@@ -721,6 +721,10 @@ PORTAL = {
         get=PUBLIC, post=POST_ONLY, kwargs=lambda w: {"slug": w.service_a.slug}
     ),
     "associations:data_inclusion_structures": Case(get=PUBLIC, post=POST_ONLY),
+    # The pocket guide PDF of a quartier or a thématique (queued when missing): public.
+    "associations:pocket_guide": Case(
+        get=PUBLIC, post=POST_ONLY, kwargs=lambda w: {"kind": "quartier", "value": w.quartier.slug}
+    ),
     "associations:data_inclusion_services": Case(get=PUBLIC, post=POST_ONLY),
     # Orientation requests: agents, coordinators and volunteers (during one of their missions)
     # orient; each sees the requests they made and those addressed to their associations.
