@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from associations import directory
-from associations.models import Association, OrientationRequest
+from associations.models import Association, OrientationRequest, Service, ServiceChange
 from associations.vocabulary import CATEGORIE_CHOICES, PUBLIC_CHOICES, THEMATIQUE_CHOICES
 from solidaren.geography import COMMUNE_CHOICES
 from volontaires.models import Language, Quartier
@@ -167,3 +167,54 @@ class OrientationAnswerForm(forms.Form):
         if cleaned.get("decision") == "refuser" and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", _("Indiquez le motif du refus."))
         return cleaned
+
+
+class ServiceEditForm(forms.ModelForm):
+    """What a structure's coordinator keeps up to date; the lists use the schema's values."""
+
+    thematiques = forms.MultipleChoiceField(
+        label=_("Thématiques"), choices=THEMATIQUE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    publics = forms.MultipleChoiceField(
+        label=_("Publics"), choices=PUBLIC_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Service
+        fields = [
+            "name",
+            "description",
+            "thematiques",
+            "publics",
+            "publics_details",
+            "opening_hours",
+            "welcome",
+            "on_appointment",
+            "on_referral",
+            "access_conditions",
+            "documents_to_bring",
+            "address",
+            "how_to_get_there",
+            "phone",
+            "email",
+            "contact_is_organisation",
+            "update_frequency",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "publics_details": forms.Textarea(attrs={"rows": 2}),
+            "access_conditions": forms.Textarea(attrs={"rows": 2}),
+            "documents_to_bring": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class ServiceChangeForm(forms.ModelForm):
+    """A temporary closure or changed hours, from the coordinator's edit page."""
+
+    class Meta:
+        model = ServiceChange
+        fields = ["starts_on", "ends_on", "opening_hours", "reason"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+        }

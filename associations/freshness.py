@@ -42,3 +42,77 @@ def freshness(updated_on: datetime.date, frequency_months: int, today: datetime.
 
 def freshness_label(value: str) -> str:
     return str(Freshness(value).label)
+
+
+# --- reminders, one-click confirmation, campaigns -------------------------------------------
+
+CONFIRM_SALT = "associations.freshness.confirm"
+CONFIRM_VALID_DAYS = 60
+
+
+def due(services, today: datetime.date) -> list:
+    """Services past their frequency, stalest first."""
+    late = [s for s in services if freshness(s.updated_on, s.update_frequency, today) != "a-jour"]
+    return sorted(late, key=lambda s: due_on(s.updated_on, s.update_frequency))
+
+
+def by_staleness(services, today: datetime.date) -> list:
+    return sorted(services, key=lambda s: (due_on(s.updated_on, s.update_frequency), s.name))
+
+
+def confirm_token(service) -> str:
+    from django.core import signing
+
+    return signing.dumps({"s": service.pk, "d": service.updated_on.isoformat()}, salt=CONFIRM_SALT)
+
+
+def service_from_token(token: str):
+    """The service a confirmation link is for, or a French reason (str) why not."""
+    from django.core import signing
+    from django.utils.translation import gettext as _
+
+    from associations.models import Service
+
+    try:
+        payload = signing.loads(
+            token, salt=CONFIRM_SALT, max_age=datetime.timedelta(days=CONFIRM_VALID_DAYS)
+        )
+    except signing.SignatureExpired:
+        return _("Ce lien a expiré : un nouveau vous sera envoyé à la prochaine relance.")
+    except signing.BadSignature:
+        return _("Ce lien n'est pas valide.")
+    service = Service.objects.select_related("structure").filter(pk=payload.get("s")).first()
+    if service is None:
+        return _("Ce service n'existe plus.")
+    if service.updated_on.isoformat() != payload.get("d"):
+        return _("Ce service a déjà été confirmé ou modifié depuis l'envoi de ce lien : merci !")
+    return service
+
+
+def confirm(service, today: datetime.date | None = None) -> None:
+    """ "Still correct": the service is fresh again from today."""
+    from django.utils import timezone
+
+    service.updated_on = today or timezone.localdate()
+    service.freshness_reminded_on = None
+    service.save(update_fields=["updated_on", "freshness_reminded_on"])
+
+
+def remind(services, today: datetime.date, *, again: bool = False) -> int:
+    """E-mails the structures' coordinators of the services to check (once per period unless
+    `again`, for a staff campaign); returns how many services were asked about."""
+    from associations.tasks import notify_freshness
+    from solidaren import outbox
+
+    count = 0
+    for service in due(services, today):
+        already = service.freshness_reminded_on and service.freshness_reminded_on >= due_on(
+            service.updated_on, service.update_frequency
+        )
+        if already and not again:
+            continue
+        service.freshness_reminded_on = today
+        service.save(update_fields=["freshness_reminded_on"])
+        outbox.enqueue(notify_freshness, args=[service.pk])
+        count += 1
+    return count

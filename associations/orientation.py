@@ -375,3 +375,40 @@ def keep_in_touch(*, assignment, association, volunteer: User) -> OrientationReq
     )
     _notify(orientation, "new")
     return orientation
+
+
+# --- figures (staff figures page), counted from the rows -------------------------------------
+
+
+def orientation_figures() -> dict:
+    """Orientations per month, per thématique and per outcome, by aggregate queries."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from associations.vocabulary import THEMATIQUE_LABELS
+
+    rows = OrientationRequest.objects.order_by()
+    per_month = list(
+        rows.annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(count=Count("pk"))
+        .order_by("month")
+    )
+    per_outcome = {
+        row["status"]: row["count"]
+        for row in rows.values("status").annotate(count=Count("pk")).order_by("status")
+    }
+    per_thematique: dict[str, int] = {}
+    # Grouped by the service's list of thématiques (a JSON list): one row per distinct list.
+    for row in rows.values("service__thematiques").annotate(count=Count("pk")).order_by():
+        for thematique in row["service__thematiques"] or []:
+            label = THEMATIQUE_LABELS.get(thematique, thematique)
+            per_thematique[label] = per_thematique.get(label, 0) + row["count"]
+    return {
+        "per_month": per_month,
+        "per_outcome": [
+            (label, per_outcome.get(value, 0)) for value, label in OrientationStatus.choices
+        ],
+        "per_thematique": sorted(per_thematique.items(), key=lambda item: (-item[1], item[0])),
+        "total": sum(per_outcome.values()),
+    }

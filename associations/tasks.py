@@ -64,3 +64,50 @@ def orientation_upkeep() -> dict:
     from associations.orientation import upkeep
 
     return upkeep()
+
+
+@shared_task(name="associations.notify_freshness")
+def notify_freshness(service_id: int) -> int:
+    """Asks the structure to confirm a service "still correct" in one click, or to edit it."""
+    from django.urls import reverse
+
+    from associations import freshness
+    from associations.models import Service
+    from associations.orientation import recipients
+
+    service = Service.objects.select_related("structure").filter(pk=service_id).first()
+    if service is None:
+        return 0
+    to = recipients(service.structure)
+    if not to:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(
+            "associations/email/freshness.txt",
+            {
+                "service": service,
+                "confirm_url": settings.SITE_URL
+                + reverse(
+                    "associations:service_confirm",
+                    kwargs={"token": freshness.confirm_token(service)},
+                ),
+                "edit_url": settings.SITE_URL
+                + reverse("associations:service_edit", kwargs={"slug": service.slug}),
+            },
+        )
+        subject = _("[SolidaRen] « %(service)s » : ces informations sont-elles à jour ?") % {
+            "service": service.name
+        }
+    send_mail(subject, body, None, to)
+    return len(to)
+
+
+@shared_task(name="associations.freshness_reminders")
+def freshness_reminders() -> int:
+    """Daily: the services past their update frequency are sent to their structures."""
+    from django.utils import timezone
+
+    from associations.freshness import remind
+    from associations.models import Service
+
+    return remind(Service.objects.select_related("structure"), timezone.localdate())

@@ -6,17 +6,26 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from associations import data_inclusion, directory, orientation, pocket_guide
+from associations import data_inclusion, directory, freshness, orientation, pocket_guide
 from associations.filters import AssociationDirectoryFilter
 from associations.forms import (
     AssociationProfileForm,
     DirectorySearchForm,
     OrientationAnswerForm,
     OrientationForm,
+    ServiceChangeForm,
+    ServiceEditForm,
 )
-from associations.models import Association, OrientationRequest, PrescriberRole, Service
+from associations.models import (
+    Association,
+    OrientationRequest,
+    PrescriberRole,
+    Service,
+    ServiceChange,
+)
 from conventions.models import Convention, DocumentStatus
 from solidaren.access import (
     can_change,
@@ -129,6 +138,7 @@ def service_detail(request, slug):
             "week": directory.week_hours(service, today),
             "change": directory.current_change(service, today),
             "roles": roles_of(request.user),
+            "may_edit": request.user.is_authenticated and can_change(request.user, service),
         },
     )
 
@@ -341,3 +351,107 @@ def pocket_guide_view(request, kind, value):
         "associations/pocket_guide_pending.html",
         {"title": pocket_guide.guide_title(kind, value), "document": document},
     )
+
+
+# --- Freshness: confirm in one click, edit, staff list and campaign ----------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def service_confirm(request, token):
+    """The link of the freshness e-mail: no account needed; the button confirms (a GET never
+    changes anything, so that mail scanners opening links confirm nothing)."""
+    found = freshness.service_from_token(token)
+    if isinstance(found, str):
+        return render(request, "associations/service_confirm.html", {"reason": found}, status=403)
+    if request.method == "POST":
+        freshness.confirm(found)
+        pocket_guide.queue_guides_of_service(found)
+        messages.success(request, _("Merci : le service est confirmé à jour."))
+        return redirect(found)
+    return render(request, "associations/service_confirm.html", {"service": found})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("agent", "coordinator")
+def service_edit(request, slug):
+    service = get_editable_or_404(Service, request.user, slug=slug)
+    form = ServiceEditForm(request.POST or None, instance=service, prefix="service")
+    change_form = ServiceChangeForm(prefix="change")
+    if request.method == "POST" and form.is_valid():
+        service = form.save(commit=False)
+        service.updated_on = timezone.localdate()  # edited: fresh from today
+        service.freshness_reminded_on = None
+        service.save()
+        form.save_m2m()
+        pocket_guide.queue_guides_of_service(service)
+        messages.success(request, _("Le service est mis à jour."))
+        return redirect(service)
+    return render(
+        request,
+        "associations/service_edit.html",
+        {"service": service, "form": form, "change_form": change_form},
+    )
+
+
+@require_POST
+@role_required("agent", "coordinator")
+def service_change_add(request, slug):
+    service = get_editable_or_404(Service, request.user, slug=slug)
+    change_form = ServiceChangeForm(
+        request.POST, prefix="change", instance=ServiceChange(service=service)
+    )
+    if change_form.is_valid():
+        change_form.save()
+        pocket_guide.queue_guides_of_service(service)
+        messages.success(request, _("La période est enregistrée."))
+        return redirect(service)
+    return render(
+        request,
+        "associations/service_edit.html",
+        {
+            "service": service,
+            "form": ServiceEditForm(instance=service, prefix="service"),
+            "change_form": change_form,
+        },
+        status=400,
+    )
+
+
+@require_GET
+@role_required("agent")
+def staff_services(request):
+    today = timezone.localdate()
+    services = freshness.by_staleness(
+        Service.objects.select_related("structure", "quartier"), today
+    )
+    rows = [
+        (
+            service,
+            freshness.freshness_label(
+                freshness.freshness(service.updated_on, service.update_frequency, today)
+            ),
+            freshness.due_on(service.updated_on, service.update_frequency),
+        )
+        for service in services
+    ]
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "associations/staff_services.html", {"page": page})
+
+
+@require_POST
+@role_required("agent")
+def staff_update_campaign(request):
+    """Asks every structure whose services are past their frequency to check them now."""
+    count = freshness.remind(
+        Service.objects.select_related("structure"), timezone.localdate(), again=True
+    )
+    messages.success(
+        request,
+        ngettext(
+            "Campagne lancée : %(count)s service à vérifier a été signalé à sa structure.",
+            "Campagne lancée : %(count)s services à vérifier ont été signalés à leurs structures.",
+            count,
+        )
+        % {"count": count},
+    )
+    return redirect("associations:staff_services")

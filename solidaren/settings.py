@@ -412,6 +412,10 @@ CELERY_BEAT_SCHEDULE["orientation-upkeep"] = {
     "task": "associations.orientation_upkeep",
     "schedule": crontab(hour=6, minute=15),
 }
+CELERY_BEAT_SCHEDULE["directory-freshness-reminders"] = {
+    "task": "associations.freshness_reminders",
+    "schedule": crontab(hour=8, minute=0),
+}
 
 # Change history (django-simple-history) is an audit trail: shown, never reverted from.
 SIMPLE_HISTORY_REVERT_DISABLED = True

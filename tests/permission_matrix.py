@@ -44,7 +44,13 @@ from django.utils import timezone
 from django_celery_results.models import GroupResult, TaskResult
 from pypdf import PdfWriter
 
-from associations.models import FieldOfAction, OrientationRequest, Premises
+from associations.models import (
+    FieldOfAction,
+    OrientationRequest,
+    Premises,
+    Service,
+    ServiceChange,
+)
 from conventions.models import (
     ArticleTemplate,
     DocumentBatch,
@@ -480,7 +486,12 @@ def _directory(w: SimpleNamespace, now: datetime.datetime) -> None:
     w.structure_a = StructureFactory(association=w.association_a, name="Association A")
     w.structure_b = StructureFactory(association=w.association_b, name="Association B")
     w.service_a = ServiceFactory(structure=w.structure_a, slug="repas-a", quartier=w.quartier)
-    w.service_b = ServiceFactory(structure=w.structure_b, slug="vestiaire-b")
+    # B's service is past its update frequency (a campaign asks B about it).
+    w.service_b = ServiceFactory(
+        structure=w.structure_b,
+        slug="vestiaire-b",
+        updated_on=timezone.localdate(now) - datetime.timedelta(days=400),
+    )
     common = {"consent_given": True, "consent_recorded_at": now, "reason": "Besoin urgent"}
     w.orientation_by_volunteer = OrientationRequest.objects.create(
         structure=w.structure_b,
@@ -682,6 +693,12 @@ def pk(name):
     return lambda w: {"pk": getattr(w, name).pk}
 
 
+def freshness_token(service) -> str:
+    from associations.freshness import confirm_token
+
+    return confirm_token(service)
+
+
 def answer_token(orientation) -> str:
     from associations.orientation import make_token
 
@@ -721,6 +738,56 @@ PORTAL = {
         get=PUBLIC, post=POST_ONLY, kwargs=lambda w: {"slug": w.service_a.slug}
     ),
     "associations:data_inclusion_structures": Case(get=PUBLIC, post=POST_ONLY),
+    # Freshness: the one-click confirmation link needs no account; coordinators edit their
+    # association's services; staff see the stalest first and launch a campaign.
+    "associations:service_confirm": (
+        Case(
+            label="the e-mailed link",
+            kwargs=lambda w: {"token": freshness_token(w.service_a)},
+            get=PUBLIC,
+            post=expect(SAVED),
+            changed=row(Service, "service_a", "updated_on"),
+        ),
+        Case(
+            label="a forged link",
+            kwargs=lambda w: {"token": "eyJzIjoxfQ:forge:forge"},
+            get=expect(FORBIDDEN),
+            post=expect(FORBIDDEN),
+            changed=row(Service, "service_a", "updated_on"),
+        ),
+    ),
+    "associations:service_edit": Case(
+        kwargs=lambda w: {"slug": w.service_a.slug},
+        get=expect(FORBIDDEN, anonymous=LOGIN, staff=OK, coordinator_a=OK),
+        post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED, coordinator_a=SAVED),
+        data=lambda w: {
+            "service-name": "Repas chaud du soir",
+            "service-description": "Un repas chaud et un accueil.",
+            "service-thematiques": ["equipement-et-alimentation--alimentation"],
+            "service-publics": ["tous-publics"],
+            "service-opening_hours": "Mo-Fr 18:00-20:00; PH off",
+            "service-welcome": "inconditionnel",
+            "service-update_frequency": "3",
+        },
+        changed=row(Service, "service_a", "name"),
+    ),
+    "associations:service_change_add": Case(
+        kwargs=lambda w: {"slug": w.service_a.slug},
+        get=POST_ONLY,
+        post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED, coordinator_a=SAVED),
+        data=lambda w: {
+            "change-starts_on": "2026-12-24",
+            "change-ends_on": "2027-01-02",
+            "change-reason": "Vacances",
+        },
+        changed=count(ServiceChange),
+    ),
+    "associations:staff_services": Case(get=STAFF_ONLY, post=POST_ONLY),
+    "associations:staff_update_campaign": Case(
+        get=POST_ONLY,
+        post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED),
+        changed=row(Service, "service_b", "freshness_reminded_on"),
+    ),
     # The pocket guide PDF of a quartier or a thématique (queued when missing): public.
     "associations:pocket_guide": Case(
         get=PUBLIC, post=POST_ONLY, kwargs=lambda w: {"kind": "quartier", "value": w.quartier.slug}
