@@ -284,14 +284,16 @@ def expire(now: datetime.datetime | None = None) -> int:
             created_at__lte=now - datetime.timedelta(days=EXPIRY_DAYS),
         ).values_list("pk", flat=True)
     )
+    count = 0
     for pk in expired:
         with transaction.atomic():
             updated = OrientationRequest.objects.filter(
                 pk=pk, status=OrientationStatus.PENDING
             ).update(status=OrientationStatus.EXPIRED, decided_at=now)
-            if updated:
+            if updated:  # not answered meanwhile
                 _notify(OrientationRequest.objects.get(pk=pk), "expired")
-    return len(expired)
+                count += 1
+    return count
 
 
 def anonymise(now: datetime.datetime | None = None) -> int:
