@@ -74,6 +74,12 @@ class AssociationAdmin(ExportMixin, SimpleHistoryAdmin):
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).prefetch_related("fields_of_action")
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from associations.structures import sync_from_association
+
+        sync_from_association(obj)  # the directory's structure publishes the same fields
+
 
 @admin.register(Premises)
 class PremisesAdmin(TamperProofAutocomplete, admin.ModelAdmin):

@@ -40,3 +40,21 @@ def structure_of(association: Association) -> Structure:
             },
         )
     return structure
+
+
+def sync_from_association(association: Association) -> bool:
+    """After the association's fiche changed: its structure publishes the same fields."""
+    structure = Structure.objects.filter(association=association).first()
+    if structure is None:
+        return False
+    fields = structure_fields(association)
+    fields.pop("code_insee")  # kept: set by hand or by the demo for communes outside the table
+    fields["code_insee"] = structure.code_insee or RENNES_INSEE.get(association.commune, "")
+    changed = {name: value for name, value in fields.items() if getattr(structure, name) != value}
+    if not changed:
+        return False
+    for name, value in changed.items():
+        setattr(structure, name, value)
+    structure.updated_on = timezone.localdate()
+    structure.save(update_fields=[*changed, "updated_on"])
+    return True

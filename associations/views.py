@@ -9,7 +9,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from associations import data_inclusion, directory, freshness, orientation, pocket_guide
+from associations import (
+    data_inclusion,
+    directory,
+    freshness,
+    orientation,
+    pocket_guide,
+    structures,
+)
 from associations.filters import AssociationDirectoryFilter
 from associations.forms import (
     AssociationProfileForm,
@@ -72,6 +79,7 @@ def association_edit(request, slug):
     form = AssociationProfileForm(request.POST or None, instance=association)
     if request.method == "POST" and form.is_valid():
         form.save()
+        structures.sync_from_association(association)  # the directory publishes the same
         messages.success(request, _("La fiche de l'association a été mise à jour."))
         return redirect(association)
     return render(
@@ -265,11 +273,13 @@ def orientation_answer(request, token):
     try:
         item = orientation.read_token(token)
     except orientation.LinkRefused as refused:
+        # An authentic link that expired or was replaced: a page offering a new one (200);
+        # a forged link, or one for another structure's request: refused (403).
         return render(
             request,
             "associations/orientation_link_refused.html",
             {"reason": str(refused), "renewable": refused.expired, "token": token},
-            status=403,
+            status=200 if refused.expired else 403,
         )
     form = OrientationAnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

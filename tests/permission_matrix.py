@@ -705,6 +705,14 @@ def answer_token(orientation) -> str:
     return make_token(orientation)
 
 
+def expired_answer_token(orientation) -> str:
+    """A link sent 9 days before the world's instant (valid 8): always the same string."""
+    from associations.orientation import make_token
+
+    with time_machine.travel(NOW - datetime.timedelta(days=9), tick=False):
+        return make_token(orientation)
+
+
 def row(model, name, *fields):
     """What a POST may change on the world's object `name` (re-read from the database)."""
     return lambda w: tuple(model.objects.filter(pk=getattr(w, name).pk).values_list(*fields))
@@ -869,6 +877,14 @@ PORTAL = {
             changed=row(OrientationRequest, "orientation_by_volunteer", "status"),
         ),
         Case(
+            label="an expired link: a page offering a new one, nothing answered",
+            kwargs=lambda w: {"token": expired_answer_token(w.orientation_by_volunteer)},
+            get=PUBLIC,
+            post=PUBLIC,
+            data=lambda w: {"decision": "accepter", "name": "Accueil B"},
+            changed=row(OrientationRequest, "orientation_by_volunteer", "status"),
+        ),
+        Case(
             label="a forged link",
             kwargs=lambda w: {"token": "eyJvIjoxfQ:forge:forge"},
             get=expect(FORBIDDEN),
@@ -879,7 +895,7 @@ PORTAL = {
     ),
     # A new link goes to the structure's registered addresses, whoever asks with an old one.
     "associations:orientation_link_renew": Case(
-        kwargs=lambda w: {"token": answer_token(w.orientation_by_volunteer)},
+        kwargs=lambda w: {"token": expired_answer_token(w.orientation_by_volunteer)},
         get=POST_ONLY,
         post=expect(Outcome(200, writes=True)),
         changed=row(OrientationRequest, "orientation_by_volunteer", "link_version"),

@@ -173,3 +173,21 @@ def test_malformed_json_names_its_line(tmp_path):
     with pytest.raises(CommandError) as refused:
         call_command("import_data_inclusion", str(path), stdout=StringIO())
     assert "casse.json, ligne 3, colonne 10 : JSON mal formé" in str(refused.value)
+
+
+@pytest.mark.django_db
+def test_a_coordinator_edit_of_the_fiche_reaches_the_published_structure(
+    client, association_a, coordinator_a
+):
+    from associations.structures import structure_of
+
+    structure = structure_of(association_a)
+    client.force_login(coordinator_a)
+    client.post(
+        reverse("associations:edit", args=[association_a.slug]),
+        {"description": "Accueil et écoute", "commune": "Rennes", "phone": "02 99 99 99 99"},
+    )
+    structure.refresh_from_db()
+    assert (structure.description, structure.phone) == ("Accueil et écoute", "02 99 99 99 99")
+    published = client.get(reverse("associations:data_inclusion_structures")).json()
+    assert published[0]["telephone"] == "02 99 99 99 99"
