@@ -16,6 +16,7 @@ import hashlib
 import logging
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -219,9 +220,22 @@ def network_context(year: int) -> dict:
     return {"year": year, **annual_report_data(year)}
 
 
+# Document kinds that other apps render (e.g. the directory's pocket guide): kind → a function
+# of the document returning its HTML. Generation, storage, staleness, retries and the outbox
+# stay here, the same for every kind.
+RENDERERS: dict[str, Callable[[GeneratedDocument], str]] = {}
+
+
+def register_kind(kind: str, render: Callable[[GeneratedDocument], str]) -> None:
+    """Called from an app's `ready()`: documents of `kind` are rendered by `render`."""
+    RENDERERS[kind] = render
+
+
 def render_html(document: GeneratedDocument) -> str:
     """The document's HTML, in French, free of volatile values (its hash is the checksum)."""
     with translation.override(settings.LANGUAGE_CODE):
+        if document.kind in RENDERERS:
+            return RENDERERS[document.kind](document)
         if document.kind == DocumentKind.CONVENTION:
             return render_to_string(
                 "conventions/pdf/convention.html", convention_context(document.convention)

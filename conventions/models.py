@@ -955,6 +955,8 @@ class DocumentKind(models.TextChoices):
     CONVENTION = "convention", _("Convention")
     YEARLY_REPORT = "compte_rendu", _("Compte rendu annuel")
     ANNUAL_REPORT = "rapport_reseau", _("Rapport annuel du réseau")
+    # Rendered by associations/pocket_guide.py (registered with conventions.documents).
+    POCKET_GUIDE = "guide_poche", _("Guide de poche des services")
 
 
 class DocumentBatchQuerySet(OwnedQuerySet):
@@ -1015,7 +1017,7 @@ class GeneratedDocument(models.Model):
     """
 
     kind = models.CharField(_("type"), max_length=20, choices=DocumentKind.choices)
-    subject_key = models.CharField(_("sujet"), max_length=60, unique=True, editable=False)
+    subject_key = models.CharField(_("sujet"), max_length=150, unique=True, editable=False)
     convention = models.ForeignKey(
         Convention,
         on_delete=models.CASCADE,

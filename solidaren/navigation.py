@@ -19,6 +19,7 @@ def navigation_items(user) -> list[NavItem]:
     items = [
         NavItem(_("Accueil"), reverse("home")),
         NavItem(_("Associations"), reverse("associations:list")),
+        NavItem(_("Trouver de l'aide"), reverse("associations:services")),
     ]
     if roles.coordinator:
         items.append(NavItem(_("Mes associations"), reverse("associations:mine")))
@@ -41,6 +42,8 @@ def navigation_items(user) -> list[NavItem]:
         items.append(NavItem(_("Devenir volontaire"), reverse("volontaires:profile")))
     if roles.volunteer:
         items.append(NavItem(_("Parcours citoyen"), reverse("volontaires:training")))
+    if roles.agent or roles.coordinator or roles.volunteer:
+        items.append(NavItem(_("Orientations"), reverse("associations:orientations")))
     if roles.agent:
         items.append(NavItem(_("Back-office"), reverse("admin:index")))
         # TOTP: optional for agents, required for superusers (solidaren.two_factor).

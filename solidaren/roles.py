@@ -41,6 +41,12 @@ AGENT_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "associations.fieldofaction": ALL,
     "associations.membership": ALL,
     "associations.premises": ALL,
+    "associations.structure": ALL,
+    "associations.service": ALL,
+    "associations.servicestop": ALL,
+    "associations.servicechange": ALL,
+    # Made through the portal (with the person's consent); agents follow and correct them.
+    "associations.orientationrequest": ("view", "change"),
     "conventions.funder": ALL,
     "conventions.networkpriority": ALL,
     "conventions.convention": ALL,

@@ -408,6 +408,18 @@ CELERY_BEAT_SCHEDULE["personal-data-retention"] = {
     "schedule": crontab(hour=3, minute=30),
 }
 
+# Orientation requests (associations/orientation.py): personal data of closed requests are
+# blanked after this many months; reminders, expiry and anonymisation run daily.
+ORIENTATION_RETENTION_MONTHS = envint("ORIENTATION_RETENTION_MONTHS", 24)
+CELERY_BEAT_SCHEDULE["orientation-upkeep"] = {
+    "task": "associations.orientation_upkeep",
+    "schedule": crontab(hour=6, minute=15),
+}
+CELERY_BEAT_SCHEDULE["directory-freshness-reminders"] = {
+    "task": "associations.freshness_reminders",
+    "schedule": crontab(hour=8, minute=0),
+}
+
 # Change history (django-simple-history) is an audit trail: shown, never reverted from.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 

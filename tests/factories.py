@@ -258,3 +258,40 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     volunteer = factory.SubFactory(VolunteerProfileFactory)
     status = "proposee"
     proposed_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+
+
+# --- directory of services (associations/) --------------------------------------------------
+
+
+class StructureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "associations.Structure"
+
+    source_id = factory.Sequence(lambda n: f"structure-{n}")
+    name = factory.Sequence(lambda n: f"Structure solidaire n°{n}")
+    commune = "Rennes"
+    postal_code = "35000"
+    code_insee = "35238"
+    updated_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=10))
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    """A food distribution open Monday to Friday, 09:00–12:00, closed on public holidays."""
+
+    class Meta:
+        model = "associations.Service"
+
+    structure = factory.SubFactory(StructureFactory)
+    source_id = factory.Sequence(lambda n: f"service-{n}")
+    slug = factory.Sequence(lambda n: f"service-{n}")
+    name = factory.Sequence(lambda n: f"Distribution alimentaire n°{n}")
+    description = "Colis alimentaires pour les personnes en difficulté."
+    type = "aide-materielle"
+    thematiques = factory.LazyFunction(lambda: ["equipement-et-alimentation--alimentation"])
+    publics = factory.LazyFunction(lambda: ["tous-publics"])
+    commune = "Rennes"
+    postal_code = "35000"
+    code_insee = "35238"
+    address = "1 place de la République"
+    opening_hours = "Mo-Fr 09:00-12:00; PH off"
+    updated_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=10))

@@ -44,7 +44,13 @@ from django.utils import timezone
 from django_celery_results.models import GroupResult, TaskResult
 from pypdf import PdfWriter
 
-from associations.models import FieldOfAction, Premises
+from associations.models import (
+    FieldOfAction,
+    OrientationRequest,
+    Premises,
+    Service,
+    ServiceChange,
+)
 from conventions.models import (
     ArticleTemplate,
     Convention,
@@ -81,6 +87,8 @@ from tests.factories import (
     ProgrammeFactory,
     QuartierFactory,
     ResidentFactory,
+    ServiceFactory,
+    StructureFactory,
     SubsidyFactory,
     UserFactory,
     VolunteerProfileFactory,
@@ -298,6 +306,7 @@ def build_world() -> SimpleNamespace:
     _people(w, now)
     _conventions(w, now)
     _volontaires(w, now)
+    _directory(w, now)
     _back_office_rows(w)
     return w
 
@@ -501,6 +510,38 @@ def _volontaires(w: SimpleNamespace, now: datetime.datetime) -> None:
     )
 
 
+def _directory(w: SimpleNamespace, now: datetime.datetime) -> None:
+    """The services of A and B, and two orientation requests: the volunteer's to B's service,
+    an agent's to A's service."""
+    w.structure_a = StructureFactory(association=w.association_a, name="Association A")
+    w.structure_b = StructureFactory(association=w.association_b, name="Association B")
+    w.service_a = ServiceFactory(structure=w.structure_a, slug="repas-a", quartier=w.quartier)
+    # B's service is past its update frequency (a campaign asks B about it).
+    w.service_b = ServiceFactory(
+        structure=w.structure_b,
+        slug="vestiaire-b",
+        updated_on=timezone.localdate(now) - datetime.timedelta(days=400),
+    )
+    common = {"consent_given": True, "consent_recorded_at": now, "reason": "Besoin urgent"}
+    w.orientation_by_volunteer = OrientationRequest.objects.create(
+        structure=w.structure_b,
+        service=w.service_b,
+        prescriber=w.users[VOLUNTEER],
+        prescriber_role="volontaire",
+        assignment=w.done,
+        first_name="Camille",
+        **common,
+    )
+    w.orientation_by_agent = OrientationRequest.objects.create(
+        structure=w.structure_a,
+        service=w.service_a,
+        prescriber=w.users[AGENT],
+        prescriber_role="agent",
+        first_name="Dominique",
+        **common,
+    )
+
+
 def _back_office_rows(w: SimpleNamespace) -> None:
     """One row of every model of the back-office (most are made above)."""
     w.group = Group.objects.create(name="Groupe de test")
@@ -530,6 +571,9 @@ def _back_office_rows(w: SimpleNamespace) -> None:
         "associations.fieldofaction": w.field_of_action,
         "associations.association": w.association_a,
         "associations.premises": w.premises,
+        "associations.structure": w.structure_a,
+        "associations.service": w.service_a,
+        "associations.orientationrequest": w.orientation_by_agent,
         "conventions.funder": w.funder,
         "conventions.networkpriority": w.priority,
         "conventions.convention": w.convention_a,
@@ -680,6 +724,26 @@ def pk(name):
     return lambda w: {"pk": getattr(w, name).pk}
 
 
+def freshness_token(service) -> str:
+    from associations.freshness import confirm_token
+
+    return confirm_token(service)
+
+
+def answer_token(orientation) -> str:
+    from associations.orientation import make_token
+
+    return make_token(orientation)
+
+
+def expired_answer_token(orientation) -> str:
+    """A link sent 9 days before the world's instant (valid 8): always the same string."""
+    from associations.orientation import make_token
+
+    with time_machine.travel(NOW - datetime.timedelta(days=9), tick=False):
+        return make_token(orientation)
+
+
 def row(model, name, *fields):
     """What a POST may change on the world's object `name` (re-read from the database)."""
     return lambda w: tuple(model.objects.filter(pk=getattr(w, name).pk).values_list(*fields))
@@ -706,6 +770,166 @@ PORTAL = {
     ),
     "associations:mine": Case(
         get=expect(FORBIDDEN, anonymous=LOGIN, coordinators=OK), post=POST_ONLY
+    ),
+    # The directory of services is public (no account needed).
+    "associations:services": Case(get=PUBLIC, post=POST_ONLY),
+    "associations:service": Case(
+        get=PUBLIC, post=POST_ONLY, kwargs=lambda w: {"slug": w.service_a.slug}
+    ),
+    "associations:data_inclusion_structures": Case(get=PUBLIC, post=POST_ONLY),
+    # Freshness: the one-click confirmation link needs no account; coordinators edit their
+    # association's services; staff see the stalest first and launch a campaign.
+    "associations:service_confirm": (
+        Case(
+            label="the e-mailed link",
+            kwargs=lambda w: {"token": freshness_token(w.service_a)},
+            get=PUBLIC,
+            post=expect(SAVED),
+            changed=row(Service, "service_a", "updated_on"),
+        ),
+        Case(
+            label="a forged link",
+            kwargs=lambda w: {"token": "eyJzIjoxfQ:forge:forge"},
+            get=expect(FORBIDDEN),
+            post=expect(FORBIDDEN),
+            changed=row(Service, "service_a", "updated_on"),
+        ),
+    ),
+    "associations:service_edit": Case(
+        kwargs=lambda w: {"slug": w.service_a.slug},
+        get=expect(FORBIDDEN, anonymous=LOGIN, staff=OK, coordinator_a=OK),
+        post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED, coordinator_a=SAVED),
+        data=lambda w: {
+            "service-name": "Repas chaud du soir",
+            "service-description": "Un repas chaud et un accueil.",
+            "service-thematiques": ["equipement-et-alimentation--alimentation"],
+            "service-publics": ["tous-publics"],
+            "service-opening_hours": "Mo-Fr 18:00-20:00; PH off",
+            "service-welcome": "inconditionnel",
+            "service-update_frequency": "3",
+        },
+        changed=row(Service, "service_a", "name"),
+    ),
+    "associations:service_change_add": Case(
+        kwargs=lambda w: {"slug": w.service_a.slug},
+        get=POST_ONLY,
+        post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED, coordinator_a=SAVED),
+        data=lambda w: {
+            "change-starts_on": "2026-12-24",
+            "change-ends_on": "2027-01-02",
+            "change-reason": "Vacances",
+        },
+        changed=count(ServiceChange),
+    ),
+    "associations:staff_services": Case(get=STAFF_ONLY, post=POST_ONLY),
+    "associations:staff_update_campaign": Case(
+        get=POST_ONLY,
+        post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED),
+        changed=row(Service, "service_b", "freshness_reminded_on"),
+    ),
+    # The pocket guide PDF of a quartier or a thématique (queued when missing): public.
+    "associations:pocket_guide": Case(
+        get=PUBLIC, post=POST_ONLY, kwargs=lambda w: {"kind": "quartier", "value": w.quartier.slug}
+    ),
+    "associations:data_inclusion_services": Case(get=PUBLIC, post=POST_ONLY),
+    # Orientation requests: agents, coordinators and volunteers (during one of their missions)
+    # orient; each sees the requests they made and those addressed to their associations.
+    "associations:orient": Case(
+        kwargs=lambda w: {"slug": w.service_a.slug},
+        get=expect(FORBIDDEN, anonymous=LOGIN, volunteers=OK, coordinators=OK, staff=OK),
+        post=expect(
+            FORBIDDEN,
+            anonymous=LOGIN,
+            volunteer=SAVED,
+            other_volunteer=OK,  # w.done is not one of their missions: a form error
+            coordinators=SAVED,
+            staff=SAVED,
+        ),
+        data=lambda w: {
+            "first_name": "Camille",
+            "phone": "06 00 00 00 00",
+            "reason": "Besoin d'un repas",
+            "consent_given": "on",
+            "assignment": w.done.pk,
+        },
+        changed=count(OrientationRequest),
+    ),
+    "associations:orientations": Case(
+        get=expect(FORBIDDEN, anonymous=LOGIN, volunteers=OK, coordinators=OK, staff=OK),
+        post=POST_ONLY,
+    ),
+    "associations:orientation": Case(
+        kwargs=pk("orientation_by_volunteer"),
+        get=expect(
+            NOT_FOUND,
+            anonymous=LOGIN,
+            data_protection_officer=FORBIDDEN,
+            volunteer=OK,
+            coordinator_b=OK,
+            staff=OK,
+        ),
+        post=POST_ONLY,
+    ),
+    "associations:orientation_reply": Case(
+        kwargs=pk("orientation_by_volunteer"),
+        get=POST_ONLY,
+        post=expect(
+            NOT_FOUND,
+            anonymous=LOGIN,
+            data_protection_officer=FORBIDDEN,
+            volunteer=FORBIDDEN,  # the prescriber reads it, the receiving structure answers
+            coordinator_b=SAVED,
+            staff=SAVED,
+        ),
+        data=lambda w: {"decision": "accepter", "name": "Accueil B"},
+        changed=row(OrientationRequest, "orientation_by_volunteer", "status"),
+    ),
+    "associations:orientation_renew": Case(
+        kwargs=pk("orientation_by_volunteer"),
+        get=POST_ONLY,
+        post=expect(
+            NOT_FOUND,
+            anonymous=LOGIN,
+            data_protection_officer=FORBIDDEN,
+            volunteer=SAVED,
+            coordinator_b=SAVED,
+            staff=SAVED,
+        ),
+        changed=row(OrientationRequest, "orientation_by_volunteer", "link_version"),
+    ),
+    # The receiving structure's private link works without an account; a forged one never.
+    "associations:orientation_answer": (
+        Case(
+            label="the structure's link",
+            kwargs=lambda w: {"token": answer_token(w.orientation_by_volunteer)},
+            get=PUBLIC,
+            post=expect(SAVED),
+            data=lambda w: {"decision": "refuser", "reason": "Complet", "name": "Accueil B"},
+            changed=row(OrientationRequest, "orientation_by_volunteer", "status"),
+        ),
+        Case(
+            label="an expired link: a page offering a new one, nothing answered",
+            kwargs=lambda w: {"token": expired_answer_token(w.orientation_by_volunteer)},
+            get=PUBLIC,
+            post=PUBLIC,
+            data=lambda w: {"decision": "accepter", "name": "Accueil B"},
+            changed=row(OrientationRequest, "orientation_by_volunteer", "status"),
+        ),
+        Case(
+            label="a forged link",
+            kwargs=lambda w: {"token": "eyJvIjoxfQ:forge:forge"},
+            get=expect(FORBIDDEN),
+            post=expect(FORBIDDEN),
+            data=lambda w: {"decision": "accepter", "name": "Intrus"},
+            changed=count(OrientationRequest, status="acceptee"),
+        ),
+    ),
+    # A new link goes to the structure's registered addresses, whoever asks with an old one.
+    "associations:orientation_link_renew": Case(
+        kwargs=lambda w: {"token": expired_answer_token(w.orientation_by_volunteer)},
+        get=POST_ONLY,
+        post=expect(Outcome(200, writes=True)),
+        changed=row(OrientationRequest, "orientation_by_volunteer", "link_version"),
     ),
     "associations:edit": Case(
         kwargs=lambda w: {"slug": w.association_a.slug},
@@ -1203,6 +1427,7 @@ SUPERUSER_ONLY_MODELS = {
 }
 # Back-office lists whose rows are made by the portal, never added by hand.
 NO_ADD_MODELS = {
+    "associations.orientationrequest",
     "conventions.generateddocument",
     "conventions.documentbatch",
     "volontaires.residentaccesslog",
@@ -1214,6 +1439,8 @@ NO_ADD_MODELS = {
 # them (an association's conventions, a programme's missions...). It explains why, with a 200.
 PROTECTED = {
     "associations.association",
+    "associations.structure",
+    "associations.service",
     "associations.premises",
     "conventions.funder",
     "volontaires.programme",

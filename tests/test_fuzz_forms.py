@@ -51,6 +51,7 @@ from tests.permission_matrix import (
     SUPERUSER_ONLY_MODELS,
     VOLUNTEER,
     cases_of,
+    expired_answer_token,
 )
 from volontaires.models import Quartier
 
@@ -420,6 +421,21 @@ FORM_PAGES = {
     "volontaires:staff_volunteer_verify": _page(
         "volontaires:staff_volunteer", pk=_pk("volunteer_profile")
     ),
+    "associations:orientation_reply": _page(
+        "associations:orientation", pk=_pk("orientation_by_volunteer")
+    ),
+    "associations:orientation_renew": _page(
+        "associations:orientation", pk=_pk("orientation_by_volunteer")
+    ),
+    # An expired link's page offers a new one.
+    "associations:orientation_link_renew": lambda w: reverse(
+        "associations:orientation_answer",
+        kwargs={"token": expired_answer_token(w.orientation_by_volunteer)},
+    ),
+    "associations:service_change_add": _page(
+        "associations:service_edit", slug=lambda w: w.service_a.slug
+    ),
+    "associations:staff_update_campaign": _page("associations:staff_services"),
     "volontaires:training_register": _page("volontaires:training"),
     "volontaires:training_unregister": _page("volontaires:training"),
 }

@@ -32,6 +32,7 @@ def test_the_periods_come_from_the_settings(client, db, settings):
     settings.RESIDENT_RETENTION_MONTHS = 36
     settings.VOLUNTEER_RETENTION_MONTHS = 18
     settings.RESIDENT_ACCESS_LOG_RETENTION_MONTHS = 6
+    settings.ORIENTATION_RETENTION_MONTHS = 12
 
     content = client.get(reverse("personal_data")).content.decode()
 
@@ -39,6 +40,7 @@ def test_the_periods_come_from_the_settings(client, db, settings):
     assert "depuis 18 mois est anonymisé" in content
     assert "prévenue par e-mail 1 mois avant" in content
     assert "6 mois, puis les lignes sont supprimées" in content
+    assert "Anonymisées 12 mois après la réponse ou l'expiration" in content
     assert "24 mois" not in content
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from associations import orientation
 from associations.models import Association
 from solidaren.models import User
 from volontaires.models import Assignment, AssignmentStatus, KeepInTouchRequest
@@ -30,4 +31,7 @@ def request_keep_in_touch(
         )
     if KeepInTouchRequest.objects.filter(assignment=assignment).exists():
         raise ValidationError(_("Votre demande a déjà été transmise aux agents du réseau."))
-    return KeepInTouchRequest.objects.create(assignment=assignment, association=association)
+    request = KeepInTouchRequest.objects.create(assignment=assignment, association=association)
+    # The chosen association hears of it: an orientation request it answers (associations/).
+    orientation.keep_in_touch(assignment=assignment, association=association, volunteer=user)
+    return request

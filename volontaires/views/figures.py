@@ -55,6 +55,8 @@ def figures_json(request):
 @require_GET
 @role_required("agent")
 def staff_figures(request):
+    from associations.orientation import orientation_figures
+
     form, programme = _chosen_programme(request)
     return render(
         request,
@@ -65,5 +67,7 @@ def staff_figures(request):
             "workload": casework.programme_workload(programme, today=timezone.localdate())
             if programme
             else None,
+            # The network's orientation requests (associations/orientation.py).
+            "orientations": orientation_figures(),
         },
     )

@@ -153,6 +153,7 @@ def policy(request):
             "volunteer_months": settings.VOLUNTEER_RETENTION_MONTHS,
             "notice_months": retention.NOTICE_MONTHS,
             "access_log_months": settings.RESIDENT_ACCESS_LOG_RETENTION_MONTHS,
+            "orientation_months": settings.ORIENTATION_RETENTION_MONTHS,
             "is_data_protection_officer": is_data_protection_officer(request.user),
         },
     )

@@ -1,7 +1,12 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from associations.demo import load_associations, load_coordinators
+from associations.demo import (
+    load_associations,
+    load_coordinators,
+    load_orientations,
+    load_services,
+)
 from conventions.demo import load_conventions, load_reports, load_subsidies
 from solidaren.demo import DEMO_PASSWORD, load_agent
 from volontaires.demo import load_programme_history, load_volunteers
@@ -23,6 +28,8 @@ class Command(BaseCommand):
         coordinators = load_coordinators()
         volunteers = load_volunteers()
         load_programme_history()
+        load_services()  # the directory of services (after the quartiers and languages)
+        load_orientations(agent)
 
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
