@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from solidaren import outbox
 from solidaren.access import get_visible_or_404, role_required
-from volontaires import casework, matching, proposals
+from volontaires import candidates, casework, proposals
 from volontaires.access_log import record_resident_access
 from volontaires.filters import StaffMissionFilter
 from volontaires.models import (
@@ -35,6 +35,11 @@ from volontaires.models import (
 from volontaires.staff_forms import CompletionForm, RequestMissionForm, ResidentForm
 
 MISSIONS_PER_PAGE = 50
+# The ranked-candidates page shows the best 20, then 20 more per "more" click (at most 200):
+# ranking reads only the nearest plausible volunteers (volontaires/candidates.py).
+CANDIDATES_PER_PAGE = 20
+MAX_CANDIDATES_SHOWN = 200
+EXCLUDED_SHOWN = 30
 
 
 def _error_text(error: ValidationError) -> str:
@@ -106,7 +111,7 @@ def mission_batch(request):
     if not missions:
         messages.info(request, _("Aucune mission ouverte n'attend de volontaire."))
         return redirect("volontaires:staff_missions")
-    made = proposals.propose_batch(missions, by=request.user)
+    made = proposals.propose_batch(missions, by=request.user).proposals
     served = {assignment.mission_id for assignment in made}
     messages.success(
         request,
@@ -167,9 +172,14 @@ def mission_detail(request, pk):
         )
     )
     open_places = mission.status == MissionStatus.OPEN and proposals.places_left(mission) > 0
-    candidates = matching.rank_candidates(mission, today=today) if open_places else []
+    if request.GET.get("ecartes") and request.headers.get("HX-Request"):
+        return _excluded_block(request, mission, today)
+    shown = _shown_candidates(request)
+    ranked = (
+        candidates.rank_candidates(mission, today=today, limit=shown + 1) if open_places else []
+    )
     solicited = proposals.solicitations_by_volunteer(
-        [candidate.volunteer_id for candidate in candidates], today=today
+        [candidate.volunteer_id for candidate in ranked[:shown]], today=today
     )
     completion_forms = {
         assignment.pk: CompletionForm(
@@ -191,11 +201,34 @@ def mission_detail(request, pk):
                 (assignment, completion_forms.get(assignment.pk)) for assignment in assignments
             ],
             "candidates": [
-                (candidate, solicited.get(candidate.volunteer_id, 0)) for candidate in candidates
+                (candidate, solicited.get(candidate.volunteer_id, 0))
+                for candidate in ranked[:shown]
             ],
+            "more_candidates": shown + CANDIDATES_PER_PAGE if len(ranked) > shown else None,
+            "excluded": _excluded(mission, today) if request.GET.get("ecartes") else None,
             "open_places": open_places,
             "places_taken": sum(assignment.status in COMMITTED for assignment in assignments),
         },
+    )
+
+
+def _shown_candidates(request) -> int:
+    raw = request.GET.get("candidats", "")
+    shown = int(raw) if raw.isdigit() else CANDIDATES_PER_PAGE
+    return min(max(shown, CANDIDATES_PER_PAGE), MAX_CANDIDATES_SHOWN)
+
+
+def _excluded(mission, today) -> dict:
+    volunteers, total = candidates.excluded_volunteers(mission, today=today, limit=EXCLUDED_SHOWN)
+    return {"volunteers": volunteers, "total": total}
+
+
+def _excluded_block(request, mission, today):
+    """The volunteers left out and why, loaded by htmx when the agent opens the block."""
+    return render(
+        request,
+        "volontaires/_staff_excluded.html",
+        {"mission": mission, "excluded": _excluded(mission, today)},
     )
 
 
@@ -238,7 +271,7 @@ def mission_propose(request, pk, volunteer_pk):
     volunteer = get_visible_or_404(
         VolunteerProfile.objects.select_related("user"), request.user, pk=volunteer_pk
     )
-    ranked = matching.rank_candidates(mission, [volunteer])
+    ranked = candidates.rank_candidates(mission, [volunteer])
     try:
         proposals.propose(
             mission, volunteer, by=request.user, score=ranked[0].score if ranked else None
