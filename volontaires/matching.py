@@ -179,41 +179,95 @@ def _language_name(mission: MissionData, code: str) -> str:
     return mission.language_names.get(code, code)
 
 
-def ineligibility_reasons(mission: MissionData, volunteer: VolunteerData) -> list[str]:
-    """Why this volunteer may not take this mission, in French; empty when eligible."""
-    reasons = []
+def broken_rules(mission: MissionData, volunteer: VolunteerData) -> list[str]:
+    """The keys of the hard constraints this volunteer breaks for this mission, in order."""
+    broken = []
     status = volunteer.programme_status.get(mission.programme_id)
     if status is None:
-        reasons.append(_("N'est pas inscrit·e au programme de cette mission."))
+        broken.append("programme")
     elif status == EnrolmentStatus.PAUSED:
-        reasons.append(_("A mis son engagement en pause dans ce programme."))
+        broken.append("paused")
     elif status == EnrolmentStatus.WITHDRAWN:
-        reasons.append(_("S'est désisté·e de ce programme."))
+        broken.append("withdrawn")
     if mission.id in volunteer.mission_ids:
-        reasons.append(_("A déjà été sollicité·e pour cette mission."))
+        broken.append("asked")
     if mission.mission_type_id not in volunteer.mission_type_ids:
-        reasons.append(
-            _("N'accepte pas les missions « %(type)s ».") % {"type": mission.mission_type_name}
-        )
+        broken.append("type")
     if mission.at_residents_home and not volunteer.verified:
-        reasons.append(
-            _("Mission au domicile d'un·e habitant·e : volontaire pas encore vérifié·e.")
-        )
+        broken.append("verification")
     if not any(slot.covers(mission.occurrence) for slot in volunteer.slots):
-        reasons.append(_("N'est pas disponible %(when)s.") % {"when": _when(mission.occurrence)})
+        broken.append("availability")
     if any(mission.occurrence.clashes_with(busy) for busy in volunteer.busy):
-        reasons.append(_("A déjà accepté une autre mission au même moment."))
+        broken.append("busy")
     if mission.required_language and mission.required_language not in volunteer.languages:
-        reasons.append(
-            _("Ne parle pas la langue requise (%(language)s).")
-            % {"language": _language_name(mission, mission.required_language)}
-        )
+        broken.append("language")
     if volunteer.capacity(mission.month) == 0:
-        reasons.append(
-            _("A atteint son maximum de %(max)d missions pour ce mois.")
-            % {"max": volunteer.max_missions_per_month}
-        )
-    return reasons
+        broken.append("monthly")
+    return broken
+
+
+def _reason_values(mission: MissionData, volunteer: VolunteerData) -> dict[str, object]:
+    return {
+        "type": mission.mission_type_name,
+        "when": _when(mission.occurrence),
+        "language": _language_name(mission, mission.required_language or ""),
+        "max": volunteer.max_missions_per_month,
+    }
+
+
+def _staff_texts() -> dict[str, str]:
+    """Reasons as agents read them (third person)."""
+    return {
+        "programme": _("N'est pas inscrit·e au programme de cette mission."),
+        "paused": _("A mis son engagement en pause dans ce programme."),
+        "withdrawn": _("S'est désisté·e de ce programme."),
+        "asked": _("A déjà été sollicité·e pour cette mission."),
+        "type": _("N'accepte pas les missions « %(type)s »."),
+        "verification": _(
+            "Mission au domicile d'un·e habitant·e : volontaire pas encore vérifié·e."
+        ),
+        "availability": _("N'est pas disponible %(when)s."),
+        "busy": _("A déjà accepté une autre mission au même moment."),
+        "language": _("Ne parle pas la langue requise (%(language)s)."),
+        "monthly": _("A atteint son maximum de %(max)d missions pour ce mois."),
+    }
+
+
+def _volunteer_texts() -> dict[str, str]:
+    """Reasons as the volunteer reads them (second person)."""
+    return {
+        "programme": _("Vous n'êtes pas inscrit·e au programme de cette mission."),
+        "paused": _("Vous avez mis votre engagement en pause dans ce programme."),
+        "withdrawn": _("Vous vous êtes désisté·e de ce programme."),
+        "asked": _("Vous êtes déjà sur cette mission."),
+        "type": _("Vous n'acceptez pas les missions « %(type)s »."),
+        "verification": _(
+            "Mission au domicile d'un·e habitant·e : votre profil n'est pas encore vérifié par "
+            "les agents."
+        ),
+        "availability": _("Vous n'êtes pas disponible %(when)s."),
+        "busy": _("Vous avez déjà accepté une autre mission au même moment."),
+        "language": _("Vous ne parlez pas la langue requise (%(language)s)."),
+        "monthly": _("Vous avez atteint votre maximum de %(max)d missions pour ce mois."),
+    }
+
+
+def ineligibility_reasons(mission: MissionData, volunteer: VolunteerData) -> list[str]:
+    """Why this volunteer may not take this mission, in French; empty when eligible."""
+    texts, values = _staff_texts(), _reason_values(mission, volunteer)
+    return [texts[key] % values for key in broken_rules(mission, volunteer)]
+
+
+@dataclass(frozen=True)
+class Reason:
+    key: str
+    text: str
+
+
+def reasons_for_volunteer(mission: MissionData, volunteer: VolunteerData) -> list[Reason]:
+    """Why you may not take this mission, addressed to you (the open missions list)."""
+    texts, values = _volunteer_texts(), _reason_values(mission, volunteer)
+    return [Reason(key, texts[key] % values) for key in broken_rules(mission, volunteer)]
 
 
 def score_parts(
@@ -399,7 +453,7 @@ def rank(
     """Eligible volunteers for one mission, best first (ties: lowest id first)."""
     candidates = []
     for volunteer in volunteers:
-        if ineligibility_reasons(mission, volunteer):
+        if broken_rules(mission, volunteer):
             continue
         parts = score_parts(mission, volunteer, today=today)
         candidates.append(
@@ -437,7 +491,7 @@ def eligible_pairs(
         for mission in missions
         if mission.places_left > 0
         for volunteer in by_type_day.get((mission.mission_type_id, mission.occurrence.weekday), ())
-        if _could_fit(mission, volunteer) and not ineligibility_reasons(mission, volunteer)
+        if _could_fit(mission, volunteer) and not broken_rules(mission, volunteer)
     ]
 
 

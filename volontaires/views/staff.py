@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,13 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from solidaren import outbox
 from solidaren.access import get_visible_or_404, role_required
-from volontaires import candidates, casework, proposals
+from volontaires import batch_assignment, candidates, casework, proposals
 from volontaires.access_log import record_resident_access
 from volontaires.filters import StaffMissionFilter
 from volontaires.models import (
     COMMITTED,
     Assignment,
     AssignmentStatus,
+    BatchAssignmentRun,
     Enrolment,
     Mission,
     MissionStatus,
@@ -97,7 +97,8 @@ def mission_list(request):
 @require_POST
 @role_required("agent")
 def mission_batch(request):
-    """Proposes every open mission still lacking volunteers at once (optimal assignment)."""
+    """Queues the assignment of every open mission still lacking volunteers (a Celery task:
+    it can take minutes at a département's scale) and shows its progress page."""
     programme = None
     raw = request.POST.get("programme", "").strip()
     if raw:
@@ -105,38 +106,40 @@ def mission_batch(request):
         if programme is None:
             messages.error(request, _("Ce programme n'existe pas."))
             return redirect("volontaires:staff_missions")
-    missions = list(
-        casework.missions_needing_volunteers(today=timezone.localdate(), programme=programme)
-    )
-    if not missions:
+    if not casework.missions_needing_volunteers(
+        today=timezone.localdate(), programme=programme
+    ).exists():
         messages.info(request, _("Aucune mission ouverte n'attend de volontaire."))
         return redirect("volontaires:staff_missions")
-    made = proposals.propose_batch(missions, by=request.user).proposals
-    served = {assignment.mission_id for assignment in made}
-    messages.success(
+    run = batch_assignment.queue_batch(programme=programme, by=request.user)
+    outbox.confirm_after_commit(
         request,
-        ngettext(
-            "Attribution groupée : %(proposals)d proposition envoyée, pour %(served)d mission "
-            "sur %(missions)d.",
-            "Attribution groupée : %(proposals)d propositions envoyées, pour %(served)d missions "
-            "sur %(missions)d.",
-            len(made),
-        )
-        % {"proposals": len(made), "served": len(served), "missions": len(missions)},
+        sent=_("L'attribution groupée a commencé : suivez-la ici."),
+        delayed=_("L'attribution groupée est enregistrée : elle partira dès que possible."),
     )
-    if len(served) < len(missions):
-        messages.warning(
-            request,
-            ngettext(
-                "%(count)d mission n'a trouvé aucun·e volontaire disponible : voyez ses candidats.",
-                "%(count)d missions n'ont trouvé aucun·e volontaire disponible : voyez leurs "
-                "candidats.",
-                len(missions) - len(served),
-            )
-            % {"count": len(missions) - len(served)},
-        )
-    url = reverse("volontaires:staff_missions")
-    return redirect(f"{url}?programme={programme.pk}" if programme else url)
+    return redirect(run)
+
+
+def _batch_run_context(request, pk) -> dict:
+    run = get_visible_or_404(
+        BatchAssignmentRun.objects.select_related("programme", "created_by"), request.user, pk=pk
+    )
+    return {"run": run, "missions": run.result.get("missions", [])}
+
+
+@require_GET
+@role_required("agent")
+def batch_run(request, pk):
+    return render(request, "volontaires/staff_batch_run.html", _batch_run_context(request, pk))
+
+
+@require_GET
+@role_required("agent")
+def batch_run_progress(request, pk):
+    """The progress block alone, polled by htmx until the run is over."""
+    return render(
+        request, "volontaires/_staff_batch_progress.html", _batch_run_context(request, pk)
+    )
 
 
 def _missions():
