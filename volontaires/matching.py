@@ -495,7 +495,7 @@ def eligible_pairs(
     ]
 
 
-def _scored_pairs(
+def scored_pairs(
     missions: Sequence[MissionData], volunteers: Sequence[VolunteerData], today: datetime.date
 ) -> list[tuple[MissionData, VolunteerData, int]]:
     return [
@@ -534,7 +534,7 @@ def plan_batch(
     nearly always integral; HiGHS (scipy's `milp`) solves it exactly either way.
     """
     result: Assignments = {mission.id: [] for mission in missions}
-    pairs = _scored_pairs(missions, volunteers, today)
+    pairs = scored_pairs(missions, volunteers, today)
     eligible = Counter(mission.id for mission, _volunteer, _points in pairs)
     if not pairs:
         return BatchPlan(result, {}, eligible)
@@ -603,7 +603,7 @@ def solve_greedy(
     asked: Counter[int] = Counter()
     taken: dict[int, list[Occurrence]] = defaultdict(list)
     ranked: dict[int, list[tuple[int, VolunteerData]]] = defaultdict(list)
-    for mission, volunteer, points in _scored_pairs(missions, volunteers, today):
+    for mission, volunteer, points in scored_pairs(missions, volunteers, today):
         ranked[mission.id].append((points, volunteer))
     for mission in missions:
         candidates = sorted(ranked[mission.id], key=lambda pair: (-pair[0], pair[1].id))
