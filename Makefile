@@ -6,7 +6,7 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve migrate test test-dates lint audit format worker beat bench messages clean
+.PHONY: help install demo serve migrate test test-dates lint audit format worker beat bench bench-pdf messages clean
 
 help:
 	@echo "make demo    install, migrate, load the Rennes demo data, serve on http://127.0.0.1:$(PORT)"
@@ -16,7 +16,7 @@ help:
 	@echo "make audit   pip-audit of the installed packages: how many it checked; fails if not all"
 	@echo "make worker  run a Celery worker (needs CELERY_BROKER_URL)"
 	@echo "make beat    run Celery beat (needs CELERY_BROKER_URL)"
-	@echo "make bench   benchmarks (PDF generation), on a separate demo database under data/bench"
+	@echo "make bench   performance at 1,000 and 100,000 volunteers (own databases; BENCH_SCALE=small to try it)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,8 +84,16 @@ beat: install
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL first."; exit 2; }
 	$(BIN)/celery -A solidaren beat --loglevel INFO --schedule data/celerybeat-schedule
 
-# Benchmarks print figures; they run on their own SQLite database and media under data/bench.
+# Performance (README "Performance"): scale data in databases of its own — PostgreSQL when
+# DATABASE_URL names one (databases <name>_bench_1k and <name>_bench_100k are recreated), SQLite
+# under data/bench with a warning otherwise — pages through gunicorn, matching, documents; a
+# table and .bench/results.json. BENCH_SCALE=small measures 1,000 and 5,000 volunteers (minutes).
+# `make bench-pdf` is the former PDF-only benchmark on the demo data.
+BENCH_SCALE ?= full
 bench: install
+	$(MANAGE) bench_portal --scale $(BENCH_SCALE)
+
+bench-pdf: install
 	DATA_DIR=$(CURDIR)/data/bench $(MANAGE) migrate --noinput -v0
 	DATA_DIR=$(CURDIR)/data/bench $(MANAGE) load_demo > /dev/null
 	DATA_DIR=$(CURDIR)/data/bench $(MANAGE) bench_documents

@@ -126,7 +126,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL", f"sqlite:///{DATA_DIR / 'solidaren.sqlite3'}"),
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+        # Production (DEBUG=0): persistent connections, checked before each request reuses
+        # one (CONN_HEALTH_CHECKS), instead of a new connection per request.
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 60),
         conn_health_checks=True,
     )
 }
@@ -316,6 +318,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILI
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 900)
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 840)
 CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 200)
+# A worker child grown past this (KiB, e.g. after large PDF renders) is replaced after its task.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "close-ended-conventions": {
@@ -385,6 +389,9 @@ FILE_UPLOAD_HANDLERS = [
 
 # Volontaires Solidaires: proposals a volunteer may receive in a month (national platform: 2).
 VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH = envint("VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH", 2)
+
+# `make bench` (solidaren/bench.py) only: serves the bare view /bench/ok it compares with.
+BENCH_BARE_VIEW = envbool("BENCH_BARE_VIEW", False)
 # An unanswered proposal expires after this many hours, and the next candidate is asked.
 VOLUNTEER_PROPOSAL_HOURS = envint("VOLUNTEER_PROPOSAL_HOURS", 48)
 

@@ -38,3 +38,6 @@ if settings.DEBUG:
         path("erreurs/404/", defaults.page_not_found, {"exception": Exception()}),
         path("erreurs/500/", defaults.server_error),
     ]
+
+if settings.BENCH_BARE_VIEW:  # `make bench` only: the throughput every page is compared with
+    urlpatterns += [path("bench/ok", views.bench_bare)]

@@ -1,5 +1,5 @@
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -22,3 +22,9 @@ def home(request):
 def healthz(request):
     healthy, report = overall_status()
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+def bench_bare(request):
+    """`make bench` only (BENCH_BARE_VIEW=1): the bare view whose throughput, through the same
+    middleware, every page's is compared with."""
+    return HttpResponse("ok")

@@ -97,6 +97,7 @@ from tests.factories import (
 )
 from volontaires.models import (
     Assignment,
+    BatchAssignmentRun,
     Enrolment,
     KeepInTouchRequest,
     Mission,
@@ -442,6 +443,17 @@ def _volontaires(w: SimpleNamespace, now: datetime.datetime) -> None:
     w.resident = ResidentFactory(programme=w.programme, quartier=w.quartier)
     common = {"programme": w.programme, "mission_type": w.mission_type, "quartier": w.quartier}
     w.city_call = MissionFactory(**common, title="Appel de la ville", date=days(14), places=5)
+    w.batch_run = BatchAssignmentRun.objects.create(
+        status="terminee",
+        created_by=w.users[AGENT],
+        result={
+            "missions": [],
+            "mission_count": 0,
+            "proposals": 0,
+            "empty_places": 0,
+            "seconds": 0.1,
+        },
+    )
     w.association_call = MissionFactory(
         **common,
         title="Appel de A",
@@ -1280,9 +1292,13 @@ PORTAL = {
     "volontaires:staff_mission_batch": Case(
         get=POST_ONLY,
         post=expect(FORBIDDEN, anonymous=LOGIN, staff=SAVED),
-        changed=count(Assignment),
+        changed=count(BatchAssignmentRun),
     ),
     "volontaires:staff_mission": Case(kwargs=pk("city_call"), get=STAFF_ONLY, post=POST_ONLY),
+    "volontaires:staff_batch_run": Case(kwargs=pk("batch_run"), get=STAFF_ONLY, post=POST_ONLY),
+    "volontaires:staff_batch_run_progress": Case(
+        kwargs=pk("batch_run"), get=STAFF_ONLY, post=POST_ONLY
+    ),
     "volontaires:staff_mission_propose_best": Case(
         kwargs=pk("city_call"),
         get=POST_ONLY,

@@ -4,6 +4,7 @@ Most tests build plain `MissionData` / `VolunteerData` (no database); the last o
 that the ORM snapshots feed the same rules with a constant number of queries.
 """
 
+import dataclasses
 import datetime
 from itertools import combinations
 
@@ -23,17 +24,15 @@ from tests.factories import (
     ResidentFactory,
     VolunteerProfileFactory,
 )
+from volontaires.candidates import assign_batch, assign_greedy, eligibility, rank_candidates
 from volontaires.matching import (
     MissionData,
     Occurrence,
     Slot,
     VolunteerData,
-    assign_batch,
-    assign_greedy,
-    eligibility,
     ineligibility_reasons,
     rank,
-    rank_candidates,
+    score,
     score_parts,
     solve_batch,
     solve_greedy,
@@ -390,6 +389,7 @@ def instances(draw) -> tuple[list[MissionData], list[VolunteerData]]:
                 helped_resident_ids=frozenset(draw(st.sets(st.sampled_from([1, 2])))),
                 mission_ids=frozenset(draw(st.sets(st.sampled_from([1, 2, 3, 4, 5]), max_size=1))),
                 last_done_on=draw(st.sampled_from([None, datetime.date(2026, 2, 20)])),
+                solicitations_left=draw(st.sampled_from([None, None, None, 0, 1, 2])),
             )
         )
     return missions, volunteers
@@ -417,6 +417,10 @@ def broken_rules(result, missions, volunteers) -> list[str]:
     for (volunteer_id, month), count in per_volunteer_month.items():
         if count > volunteers_by_id[volunteer_id].capacity(month):
             broken.append(f"{volunteer_id} over capacity in {month}")
+    for volunteer_id, taken in per_volunteer.items():
+        left = volunteers_by_id[volunteer_id].solicitations_left
+        if left is not None and len(taken) > left:
+            broken.append(f"{volunteer_id} solicited beyond the monthly limit")
     for volunteer_id, taken in per_volunteer.items():
         for first, second in combinations(taken, 2):
             if first.occurrence.clashes_with(second.occurrence):
@@ -460,6 +464,84 @@ def test_batch_respects_every_constraint_and_capacity_and_beats_greedy(instance)
     optimum = brute_force_optimum(missions, volunteers)
     if optimum is not None:
         assert batch_total == optimum
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_the_fast_score_is_the_sum_of_the_explained_parts(instance):
+    """The batch scores pairs with `score` (no explanations); it must equal the page's sum."""
+    missions, volunteers = instance
+    for mission in missions:
+        for volunteer in volunteers:
+            if not ineligibility_reasons(mission, volunteer):
+                parts = score_parts(mission, volunteer, today=TODAY)
+                assert score(mission, volunteer, today=TODAY) == sum(p.points for p in parts)
+
+
+# --- The monthly solicitation limit inside the optimisation --------------------------------
+
+
+def cap_applied_afterwards(missions, volunteers) -> dict[int, list[int]]:
+    """The former way: optimise without the solicitation limit, then drop each volunteer's
+    proposals beyond it (in mission order) and give the freed places to the next best
+    candidates still under their limit."""
+    plan = solve_batch(
+        missions,
+        [dataclasses.replace(volunteer, solicitations_left=None) for volunteer in volunteers],
+        today=TODAY,
+    )
+    left = {volunteer.id: volunteer.solicitations_left for volunteer in volunteers}
+    result: dict[int, list[int]] = {mission.id: [] for mission in missions}
+    freed = []
+    for mission in missions:
+        for volunteer_id in plan[mission.id]:
+            if left[volunteer_id] > 0:
+                result[mission.id].append(volunteer_id)
+                left[volunteer_id] -= 1
+            else:
+                freed.append(mission)
+    for mission in freed:
+        for candidate in rank(mission, volunteers, today=TODAY):
+            if (
+                left[candidate.volunteer_id] > 0
+                and candidate.volunteer_id not in result[mission.id]
+            ):
+                result[mission.id].append(candidate.volunteer_id)
+                left[candidate.volunteer_id] -= 1
+                break
+    return result
+
+
+def test_the_solicitation_limit_is_a_constraint_of_the_optimisation():
+    """GIVEN missions A (Monday) and B (Tuesday), one place each; X, next door to both, may
+    be solicited once more this month; Y, farther away, can do A only;
+    WHEN the limit is applied after an optimisation that ignores it, X keeps A (first) and
+    nobody else can do B: one place stays empty;
+    THEN inside the optimisation X goes to B and Y to A: the optimum, both places filled."""
+    mission_a = a_mission(id=1)
+    mission_b = a_mission(
+        id=2, occurrence=Occurrence(1, at(10), at(11), TUESDAY), neighbour_quartier_ids=frozenset()
+    )
+    x = a_volunteer(
+        id=10,
+        quartier_id=1,
+        solicitations_left=1,
+        slots=(Slot(0, at(9), at(12)), Slot(1, at(9), at(12))),
+    )
+    y = a_volunteer(id=20, quartier_id=2, solicitations_left=2)
+    missions, volunteers = [mission_a, mission_b], [x, y]
+
+    afterwards = cap_applied_afterwards(missions, volunteers)
+    inside = solve_batch(missions, volunteers, today=TODAY)
+
+    assert afterwards == {1: [10], 2: []}
+    assert inside == {1: [20], 2: [10]}
+    assert broken_rules(inside, missions, volunteers) == []
+    assert total_score(afterwards, missions, volunteers, today=TODAY) == 53
+    assert total_score(inside, missions, volunteers, today=TODAY) == 43 + 53 == 96
+    assert brute_force_optimum(missions, volunteers) == 96
+    # Greedy honours the limit too (never solicits X twice), but is no better here.
+    assert solve_greedy(missions, volunteers, today=TODAY) == {1: [10], 2: []}
 
 
 # --- From the database ---------------------------------------------------------------------

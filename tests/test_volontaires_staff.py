@@ -32,6 +32,8 @@ from volontaires.models import (
     Assignment,
     AssignmentSource,
     AssignmentStatus,
+    BatchAssignmentRun,
+    BatchRunStatus,
     Mission,
     MissionOrigin,
     MissionStatus,
@@ -340,7 +342,14 @@ def test_propose_best_without_candidates_says_so(agent_client, programme, grocer
 
 
 @pytest.mark.django_db
-def test_assign_all_open_missions_proposes_each_and_sums_up(agent_client, programme, groceries):
+def test_assign_all_open_missions_runs_as_a_task_and_sums_up(
+    agent_client, programme, groceries, django_capture_on_commit_callbacks
+):
+    """GIVEN three open missions to come (one of a type nobody accepts) and a past one
+    WHEN an agent assigns all open missions
+    THEN the request only queues a task (a run in its own page, polled by htmx); the task
+    proposes the two missions it can serve and the result says which place stays empty and
+    why."""
     first = open_mission(programme, groceries, days=3)
     second = open_mission(programme, groceries, days=4)
     nobody_for_this = open_mission(programme, MissionTypeFactory(), days=5)
@@ -348,19 +357,35 @@ def test_assign_all_open_missions_proposes_each_and_sums_up(agent_client, progra
     ready_volunteer(programme, groceries)
     ready_volunteer(programme, groceries)
 
-    response = agent_client.post(
-        reverse("volontaires:staff_mission_batch"), {"programme": programme.pk}, follow=True
-    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        queued = agent_client.post(
+            reverse("volontaires:staff_mission_batch"), {"programme": programme.pk}
+        )
+    run = BatchAssignmentRun.objects.get()
+    assert queued.url == reverse("volontaires:staff_batch_run", args=[run.pk])
+    assert run.status == BatchRunStatus.QUEUED and not Assignment.objects.exists()
+    waiting = agent_client.get(reverse("volontaires:staff_batch_run_progress", args=[run.pk]))
+    assert 'hx-trigger="every 1s"' in waiting.content.decode()
 
-    content = response.content.decode()
+    for callback in callbacks:  # the commit: the outbox sends the task (eager here)
+        callback()
+
+    page = agent_client.get(reverse("volontaires:staff_batch_run", args=[run.pk]))
+    content = page.content.decode()
+    run.refresh_from_db()
+    assert run.status == BatchRunStatus.DONE
     assert set(Assignment.objects.values_list("mission", flat=True)) == {first.pk, second.pk}
     assert set(Assignment.objects.values_list("source", flat=True)) == {AssignmentSource.BATCH}
-    assert "2 propositions envoyées, pour 2 missions sur 3" in content
-    assert "1 mission n&#x27;a trouvé aucun·e volontaire disponible" in content
+    assert "2 propositions faites pour 3 mission(s) ouverte(s)" in content
+    assert "1 place reste vide." in content
+    assert "Aucun·e volontaire ne remplit toutes les conditions" in content
+    assert 'hx-trigger="every 1s"' not in content
     assert not nobody_for_this.assignments.exists() and not past.assignments.exists()
 
-    again = agent_client.post(reverse("volontaires:staff_mission_batch"), follow=True)
-    assert "2 propositions" not in again.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post(reverse("volontaires:staff_mission_batch"), {"programme": programme.pk})
+    latest = BatchAssignmentRun.objects.first()
+    assert latest.pk != run.pk and latest.result["proposals"] == 0
 
 
 @pytest.mark.parametrize("programme_value", ["abc", "999999"])
@@ -801,3 +826,43 @@ def test_concurrent_registrations_never_exceed_a_sessions_capacity():
     assert outcomes.count("inscrit") == 3
     assert all("complète" in outcome for outcome in outcomes if outcome != "inscrit")
     assert session.registrations.count() == 3
+
+
+# --- the ranked candidates page at scale: the best 20, the excluded on demand ---------------
+
+
+@pytest.mark.django_db
+def test_the_candidates_page_shows_the_best_20_then_more_and_the_excluded_on_demand(
+    agent_client, programme, groceries, centre
+):
+    """GIVEN 23 eligible volunteers and 2 of the programme who do not accept the type
+    WHEN an agent opens the mission
+    THEN the 20 best are shown with a link to more; the excluded volunteers come with their
+    reason only when the collapsed block is opened (htmx, or the link without JavaScript)."""
+    mission = open_mission(programme, groceries, quartier=centre)
+    near = [ready_volunteer(programme, groceries, quartier=centre) for _ in range(3)]
+    for _ in range(20):
+        ready_volunteer(programme, groceries)
+    refusing = [ready_volunteer(programme, MissionTypeFactory()) for _ in range(2)]
+    url = reverse("volontaires:staff_mission", args=[mission.pk])
+
+    page = agent_client.get(url).content.decode()
+    assert page.count("Proposer à ce volontaire") == 20
+    assert all(str(volunteer) in page for volunteer in near)  # nearest first
+    assert "?candidats=40" in page
+    assert "Volontaires écarté·es et pourquoi" in page
+    assert str(refusing[0]) not in page  # not computed until asked
+
+    more = agent_client.get(url, {"candidats": "40"}).content.decode()
+    assert more.count("Proposer à ce volontaire") == 23 and "?candidats=60" not in more
+
+    block = agent_client.get(url, {"ecartes": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in block
+    assert "2 volontaires du programme ne remplissent pas les conditions" in block
+    for volunteer in refusing:
+        assert str(volunteer) in block
+    assert block.count("N&#x27;accepte pas les missions") == 2
+
+    without_js = agent_client.get(url, {"ecartes": "1"}).content.decode()
+    assert '<details class="staff-excluded" open>' in without_js
+    assert str(refusing[1]) in without_js

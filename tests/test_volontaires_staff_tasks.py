@@ -19,7 +19,7 @@ from tests.factories import (
     ResidentFactory,
 )
 from tests.test_volontaires_staff import days_ahead, open_mission, ready_volunteer
-from volontaires import matching, proposals, tasks
+from volontaires import candidates, proposals, tasks
 from volontaires.models import Assignment, AssignmentSource, AssignmentStatus
 
 
@@ -144,7 +144,7 @@ def test_propose_best_skips_a_volunteer_solicited_twice_this_month(
     runner_up = ready_volunteer(programme, groceries)
     solicit(best, programme, groceries, times=2)
     mission = open_mission(programme, groceries, quartier=centre)
-    assert matching.rank_candidates(mission)[0].volunteer_id == best.pk
+    assert candidates.rank_candidates(mission)[0].volunteer_id == best.pk
 
     [proposal] = proposals.propose_best(mission)
 
@@ -185,7 +185,7 @@ def test_propose_batch_never_exceeds_the_limit_and_gives_the_places_to_others(
         open_mission(programme, groceries, quartier=centre, days=days) for days in (3, 4, 5)
     ]
 
-    made = proposals.propose_batch(missions)
+    made = proposals.propose_batch(missions).proposals
 
     assert len(made) == 3
     assert {proposal.mission_id for proposal in made} == {mission.pk for mission in missions}
@@ -205,7 +205,7 @@ def test_propose_batch_leaves_out_volunteers_at_their_limit(programme, groceries
     other = ready_volunteer(programme, groceries)
     mission = open_mission(programme, groceries, quartier=centre, days=3)
 
-    [proposal] = proposals.propose_batch([mission])
+    [proposal] = proposals.propose_batch([mission]).proposals
 
     assert proposal.volunteer == other
 
@@ -222,9 +222,9 @@ def test_home_missions_need_a_volunteer_verified_by_an_agent(
     mission = open_mission(programme, at_home, resident=resident, quartier=centre)
     volunteer = ready_volunteer(programme, at_home, quartier=centre)
 
-    assert matching.rank_candidates(mission) == []
+    assert candidates.rank_candidates(mission) == []
     assert proposals.propose_best(mission) == []
-    assert proposals.propose_batch([mission]) == []
+    assert proposals.propose_batch([mission]).proposals == []
     with pytest.raises(ValidationError, match="pas encore vérifié·e"):
         proposals.propose(mission, volunteer)
     page = agent_client.get(reverse("volontaires:staff_mission", args=[mission.pk]))
@@ -232,7 +232,7 @@ def test_home_missions_need_a_volunteer_verified_by_an_agent(
 
     agent_client.post(reverse("volontaires:staff_volunteer_verify", args=[volunteer.pk]))
 
-    [proposal] = proposals.propose_batch([mission])
+    [proposal] = proposals.propose_batch([mission]).proposals
     assert proposal.volunteer == volunteer
 
 

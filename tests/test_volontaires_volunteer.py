@@ -848,3 +848,55 @@ def test_navigation_for_volunteers_and_new_accounts(client, profile):
     newcomer = User.objects.create_user("nouveau@exemple.fr", "x")
     client.force_login(newcomer)
     assert reverse("volontaires:profile") in client.get(reverse("home")).content.decode()
+
+
+def test_the_open_calls_say_to_you_whether_you_can_take_each_one_and_why_not(
+    client, profile, programme, errands, french
+):
+    """GIVEN Léa, free every day from 8:00 to 20:00 and accepting errands, and three calls:
+    one she can take, one on Saturday from 7:00 to 13:00 (outside her slots), one of a type
+    she does not accept that asks for Arabic
+    WHEN she opens the open missions list
+    THEN each call says whether she can take it and, when not, why, addressed to her, with
+    the link that changes it."""
+    profile.availability_slots.filter(weekday=5).update(start_time=datetime.time(9))
+    MissionFactory(
+        programme=programme,
+        mission_type=errands,
+        title="Courses possibles",
+        date=next_weekday(2),
+    )
+    MissionFactory(
+        programme=programme,
+        mission_type=errands,
+        title="Samedi matin",
+        date=next_weekday(5),
+        start_time=datetime.time(7),
+        end_time=datetime.time(13),
+    )
+    arabic = LanguageFactory(code="ar", name="arabe")
+    MissionFactory(
+        programme=programme,
+        mission_type=MissionTypeFactory(name="Traduction"),
+        title="Traduction",
+        required_language=arabic,
+        date=next_weekday(2),
+    )
+    client.force_login(profile.user)
+
+    content = client.get(reverse("volontaires:mission_list")).content.decode()
+
+    cards = {
+        title: content.split(f">{title}</a>")[1].split('<li class="card')[0]
+        for title in ("Courses possibles", "Samedi matin", "Traduction")
+    }
+    assert "Vous pouvez prendre cette mission." in cards["Courses possibles"]
+    assert "Je m'inscris" in cards["Courses possibles"]
+    assert (
+        "Vous n&#x27;êtes pas disponible le samedi de 7 h à 13 h. — "
+        f'<a href="{reverse("volontaires:profile")}#disponibilites">modifier mes disponibilités</a>'
+    ) in cards["Samedi matin"]
+    assert "Je m'inscris" not in cards["Samedi matin"]
+    assert "Vous n&#x27;acceptez pas les missions « Traduction »." in cards["Traduction"]
+    assert "Vous ne parlez pas la langue requise (arabe)." in cards["Traduction"]
+    assert "modifier les missions que j&#x27;accepte" in cards["Traduction"]

@@ -1,9 +1,10 @@
 """Matching volunteers with missions: hard constraints, an explained score, and assignment.
 
-The rules work on plain frozen dataclasses (`MissionData`, `VolunteerData`), so that they and
-the batch solver are tested without the database. `mission_snapshots` and
-`volunteer_snapshots` are the one place that reads the ORM, with a number of queries that
-does not grow with the number of rows.
+A pure module: the rules work on plain frozen dataclasses (`MissionData`, `VolunteerData`),
+so that they and the batch solver are tested without the database. It reads no row: the
+loader `volontaires/candidates.py` asks the database for the plausible candidates only (hard
+constraints as SQL filters, nearest quartiers first) and turns them into these dataclasses.
+It imports from `volontaires.models` only two choice enums (labels), never a query.
 
 Hard constraints (never broken): enrolled and neither paused nor withdrawn in the mission's
 programme; mission type accepted; staff-verified for missions at a resident's home; an
@@ -21,26 +22,11 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from volontaires.models import (
-    COMMITTED,
-    PLACE_HOLDING,
-    Assignment,
-    AssignmentStatus,
-    EnrolmentStatus,
-    Language,
-    Mission,
-    MissionType,
-    Quartier,
-    Urgency,
-    VolunteerProfile,
-    Weekday,
-)
+from volontaires.models import EnrolmentStatus, Weekday
 
 Month = tuple[int, int]
 
@@ -141,6 +127,9 @@ class VolunteerData:
     helped_resident_ids: frozenset[int] = frozenset()
     mission_ids: frozenset[int] = frozenset()
     last_done_on: datetime.date | None = None
+    # How many more proposals may be made to them this calendar month (staff or batch);
+    # None when not limited here (ranking one mission: the limit is shown, not applied).
+    solicitations_left: int | None = None
 
     def capacity(self, month: Month) -> int:
         """Missions they may still accept in that calendar month."""
@@ -190,41 +179,95 @@ def _language_name(mission: MissionData, code: str) -> str:
     return mission.language_names.get(code, code)
 
 
-def ineligibility_reasons(mission: MissionData, volunteer: VolunteerData) -> list[str]:
-    """Why this volunteer may not take this mission, in French; empty when eligible."""
-    reasons = []
+def broken_rules(mission: MissionData, volunteer: VolunteerData) -> list[str]:
+    """The keys of the hard constraints this volunteer breaks for this mission, in order."""
+    broken = []
     status = volunteer.programme_status.get(mission.programme_id)
     if status is None:
-        reasons.append(_("N'est pas inscrit·e au programme de cette mission."))
+        broken.append("programme")
     elif status == EnrolmentStatus.PAUSED:
-        reasons.append(_("A mis son engagement en pause dans ce programme."))
+        broken.append("paused")
     elif status == EnrolmentStatus.WITHDRAWN:
-        reasons.append(_("S'est désisté·e de ce programme."))
+        broken.append("withdrawn")
     if mission.id in volunteer.mission_ids:
-        reasons.append(_("A déjà été sollicité·e pour cette mission."))
+        broken.append("asked")
     if mission.mission_type_id not in volunteer.mission_type_ids:
-        reasons.append(
-            _("N'accepte pas les missions « %(type)s ».") % {"type": mission.mission_type_name}
-        )
+        broken.append("type")
     if mission.at_residents_home and not volunteer.verified:
-        reasons.append(
-            _("Mission au domicile d'un·e habitant·e : volontaire pas encore vérifié·e.")
-        )
+        broken.append("verification")
     if not any(slot.covers(mission.occurrence) for slot in volunteer.slots):
-        reasons.append(_("N'est pas disponible %(when)s.") % {"when": _when(mission.occurrence)})
+        broken.append("availability")
     if any(mission.occurrence.clashes_with(busy) for busy in volunteer.busy):
-        reasons.append(_("A déjà accepté une autre mission au même moment."))
+        broken.append("busy")
     if mission.required_language and mission.required_language not in volunteer.languages:
-        reasons.append(
-            _("Ne parle pas la langue requise (%(language)s).")
-            % {"language": _language_name(mission, mission.required_language)}
-        )
+        broken.append("language")
     if volunteer.capacity(mission.month) == 0:
-        reasons.append(
-            _("A atteint son maximum de %(max)d missions pour ce mois.")
-            % {"max": volunteer.max_missions_per_month}
-        )
-    return reasons
+        broken.append("monthly")
+    return broken
+
+
+def _reason_values(mission: MissionData, volunteer: VolunteerData) -> dict[str, object]:
+    return {
+        "type": mission.mission_type_name,
+        "when": _when(mission.occurrence),
+        "language": _language_name(mission, mission.required_language or ""),
+        "max": volunteer.max_missions_per_month,
+    }
+
+
+def _staff_texts() -> dict[str, str]:
+    """Reasons as agents read them (third person)."""
+    return {
+        "programme": _("N'est pas inscrit·e au programme de cette mission."),
+        "paused": _("A mis son engagement en pause dans ce programme."),
+        "withdrawn": _("S'est désisté·e de ce programme."),
+        "asked": _("A déjà été sollicité·e pour cette mission."),
+        "type": _("N'accepte pas les missions « %(type)s »."),
+        "verification": _(
+            "Mission au domicile d'un·e habitant·e : volontaire pas encore vérifié·e."
+        ),
+        "availability": _("N'est pas disponible %(when)s."),
+        "busy": _("A déjà accepté une autre mission au même moment."),
+        "language": _("Ne parle pas la langue requise (%(language)s)."),
+        "monthly": _("A atteint son maximum de %(max)d missions pour ce mois."),
+    }
+
+
+def _volunteer_texts() -> dict[str, str]:
+    """Reasons as the volunteer reads them (second person)."""
+    return {
+        "programme": _("Vous n'êtes pas inscrit·e au programme de cette mission."),
+        "paused": _("Vous avez mis votre engagement en pause dans ce programme."),
+        "withdrawn": _("Vous vous êtes désisté·e de ce programme."),
+        "asked": _("Vous êtes déjà sur cette mission."),
+        "type": _("Vous n'acceptez pas les missions « %(type)s »."),
+        "verification": _(
+            "Mission au domicile d'un·e habitant·e : votre profil n'est pas encore vérifié par "
+            "les agents."
+        ),
+        "availability": _("Vous n'êtes pas disponible %(when)s."),
+        "busy": _("Vous avez déjà accepté une autre mission au même moment."),
+        "language": _("Vous ne parlez pas la langue requise (%(language)s)."),
+        "monthly": _("Vous avez atteint votre maximum de %(max)d missions pour ce mois."),
+    }
+
+
+def ineligibility_reasons(mission: MissionData, volunteer: VolunteerData) -> list[str]:
+    """Why this volunteer may not take this mission, in French; empty when eligible."""
+    texts, values = _staff_texts(), _reason_values(mission, volunteer)
+    return [texts[key] % values for key in broken_rules(mission, volunteer)]
+
+
+@dataclass(frozen=True)
+class Reason:
+    key: str
+    text: str
+
+
+def reasons_for_volunteer(mission: MissionData, volunteer: VolunteerData) -> list[Reason]:
+    """Why you may not take this mission, addressed to you (the open missions list)."""
+    texts, values = _volunteer_texts(), _reason_values(mission, volunteer)
+    return [Reason(key, texts[key] % values) for key in broken_rules(mission, volunteer)]
 
 
 def score_parts(
@@ -250,8 +293,61 @@ def score_parts(
 
 
 def score(mission: MissionData, volunteer: VolunteerData, *, today: datetime.date) -> int:
-    """Total score of an eligible volunteer (see `score_parts`)."""
-    return sum(part.points for part in score_parts(mission, volunteer, today=today))
+    """Total score of an eligible volunteer: the sum of `score_parts`, computed without the
+    explanations (the batch scores hundreds of thousands of pairs; a test keeps both equal)."""
+    if mission.quartier_id is not None and volunteer.quartier_id == mission.quartier_id:
+        proximity = POINTS_SAME_QUARTIER
+    elif volunteer.quartier_id is not None and volunteer.quartier_id in (
+        mission.neighbour_quartier_ids
+    ):
+        proximity = POINTS_NEIGHBOUR_QUARTIER
+    elif volunteer.commune == mission.commune:
+        proximity = POINTS_SAME_COMMUNE
+    else:
+        proximity = 0
+    occurrence = mission.occurrence
+    tightest = min(slot.minutes for slot in volunteer.slots if slot.covers(occurrence))
+    availability = max(1, round(POINTS_AVAILABILITY * occurrence.minutes / tightest))
+    if mission.required_language or (
+        mission.resident_language and mission.resident_language in volunteer.languages
+    ):
+        language = POINTS_LANGUAGE
+    else:
+        language = 0
+    continuity = (
+        POINTS_CONTINUITY
+        if mission.resident_id is not None and mission.resident_id in volunteer.helped_resident_ids
+        else 0
+    )
+    maximum = volunteer.max_missions_per_month
+    load = round(
+        POINTS_LOAD * (maximum - volunteer.missions_by_month.get(mission.month, 0)) / maximum
+    )
+    activity = 0
+    if volunteer.last_done_on is not None and (
+        0 <= (today - volunteer.last_done_on).days <= RECENT_ACTIVITY_DAYS
+    ):
+        activity = POINTS_RECENT_ACTIVITY
+    urgency = POINTS_URGENT if mission.urgent else 0
+    return (
+        POINTS_TYPE + proximity + availability + language + continuity + load + activity + urgency
+    )
+
+
+def best_possible_score(mission: MissionData, *, proximity: int, continuity: bool) -> int:
+    """An upper bound of `score` for any volunteer at that proximity: lets the loader stop
+    reading farther quartiers once enough candidates beat everyone who lives there."""
+    language = POINTS_LANGUAGE if mission.required_language or mission.resident_language else 0
+    return (
+        POINTS_TYPE
+        + proximity
+        + POINTS_AVAILABILITY
+        + language
+        + (POINTS_CONTINUITY if continuity and mission.resident_id is not None else 0)
+        + POINTS_LOAD
+        + POINTS_RECENT_ACTIVITY
+        + (POINTS_URGENT if mission.urgent else 0)
+    )
 
 
 def _proximity(mission: MissionData, volunteer: VolunteerData) -> ScorePart:
@@ -357,7 +453,7 @@ def rank(
     """Eligible volunteers for one mission, best first (ties: lowest id first)."""
     candidates = []
     for volunteer in volunteers:
-        if ineligibility_reasons(mission, volunteer):
+        if broken_rules(mission, volunteer):
             continue
         parts = score_parts(mission, volunteer, today=today)
         candidates.append(
@@ -371,57 +467,106 @@ def rank(
 Assignments = dict[int, list[int]]
 
 
-def _scored_pairs(
+def _could_fit(mission: MissionData, volunteer: VolunteerData) -> bool:
+    return mission.mission_type_id in volunteer.mission_type_ids and any(
+        slot.covers(mission.occurrence) for slot in volunteer.slots
+    )
+
+
+def eligible_pairs(
+    missions: Sequence[MissionData], volunteers: Sequence[VolunteerData]
+) -> list[tuple[MissionData, VolunteerData]]:
+    """Every eligible (mission, volunteer) pair of missions with places left.
+
+    Volunteers are first indexed by mission type and weekday, the two rules that rule out
+    most pairs, so that the full rules run only on the few pairs left (269 k of 10 M at
+    1,000 missions × 10,000 volunteers), never on every pair."""
+    by_type_day: dict[tuple[int, int], list[VolunteerData]] = defaultdict(list)
+    for volunteer in volunteers:
+        for weekday in {slot.weekday for slot in volunteer.slots}:
+            for type_id in volunteer.mission_type_ids:
+                by_type_day[type_id, weekday].append(volunteer)
+    return [
+        (mission, volunteer)
+        for mission in missions
+        if mission.places_left > 0
+        for volunteer in by_type_day.get((mission.mission_type_id, mission.occurrence.weekday), ())
+        if _could_fit(mission, volunteer) and not broken_rules(mission, volunteer)
+    ]
+
+
+def scored_pairs(
     missions: Sequence[MissionData], volunteers: Sequence[VolunteerData], today: datetime.date
 ) -> list[tuple[MissionData, VolunteerData, int]]:
     return [
         (mission, volunteer, score(mission, volunteer, today=today))
-        for mission in missions
-        if mission.places_left > 0
-        for volunteer in volunteers
-        if not ineligibility_reasons(mission, volunteer)
+        for mission, volunteer in eligible_pairs(missions, volunteers)
+        if volunteer.solicitations_left is None or volunteer.solicitations_left > 0
     ]
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    assignments: Assignments
+    scores: Mapping[tuple[int, int], int]  # (mission id, volunteer id) → score, chosen pairs
+    eligible: Mapping[int, int]  # mission id → number of eligible volunteers
 
 
 def solve_batch(
     missions: Sequence[MissionData], volunteers: Sequence[VolunteerData], *, today: datetime.date
 ) -> Assignments:
+    """Mission id → volunteer ids of the best assignment (see `plan_batch`)."""
+    return plan_batch(missions, volunteers, today=today).assignments
+
+
+def plan_batch(
+    missions: Sequence[MissionData], volunteers: Sequence[VolunteerData], *, today: datetime.date
+) -> BatchPlan:
     """The assignment of greatest total score under every hard constraint and capacity.
 
     One binary variable per eligible (mission, volunteer) pair, so nobody fills two places of
     the same mission; at most `places_left` per mission; at most the remaining capacity per
-    volunteer and calendar month; at most one of two missions of a volunteer that overlap in
-    time. Without the last family the constraint matrix is the incidence matrix of a
-    bipartite graph, totally unimodular, so the linear relaxation is already integral; HiGHS
-    (scipy's `milp`) solves it exactly and keeps integrality when overlaps are present.
+    volunteer and calendar month; at most `solicitations_left` proposals per volunteer (every
+    proposal of the batch is made this month, whatever the mission's month); at most one of
+    two missions of a volunteer that overlap in time. The limits are constraints of the
+    optimisation, not filters applied afterwards (which loses the optimum). Without the last
+    family the matrix is close to a bipartite incidence matrix and the linear relaxation is
+    nearly always integral; HiGHS (scipy's `milp`) solves it exactly either way.
     """
     result: Assignments = {mission.id: [] for mission in missions}
-    pairs = _scored_pairs(missions, volunteers, today)
+    pairs = scored_pairs(missions, volunteers, today)
+    eligible = Counter(mission.id for mission, _volunteer, _points in pairs)
     if not pairs:
-        return result
+        return BatchPlan(result, {}, eligible)
 
     rows: list[list[int]] = []
     upper: list[int] = []
     by_mission: dict[int, list[int]] = defaultdict(list)
     by_volunteer_month: dict[tuple[int, Month], list[int]] = defaultdict(list)
+    by_volunteer_day: dict[tuple[int, int], list[int]] = defaultdict(list)
     by_volunteer: dict[int, list[int]] = defaultdict(list)
+    volunteers_by_id: dict[int, VolunteerData] = {}
     for index, (mission, volunteer, _points) in enumerate(pairs):
         by_mission[mission.id].append(index)
         by_volunteer_month[volunteer.id, mission.month].append(index)
+        by_volunteer_day[volunteer.id, mission.occurrence.weekday].append(index)
         by_volunteer[volunteer.id].append(index)
+        volunteers_by_id[volunteer.id] = volunteer
     places = {mission.id: mission.places_left for mission in missions}
-    capacity = {
-        (volunteer.id, month): volunteer.capacity(month)
-        for volunteer in volunteers
-        for month in {mission.month for mission in missions}
-    }
     for mission_id, indexes in by_mission.items():
         rows.append(indexes)
         upper.append(places[mission_id])
-    for key, indexes in by_volunteer_month.items():
-        rows.append(indexes)
-        upper.append(capacity[key])
-    for indexes in by_volunteer.values():
+    for (volunteer_id, month), indexes in by_volunteer_month.items():
+        capacity = volunteers_by_id[volunteer_id].capacity(month)
+        if capacity < len(indexes):
+            rows.append(indexes)
+            upper.append(capacity)
+    for volunteer_id, indexes in by_volunteer.items():
+        left = volunteers_by_id[volunteer_id].solicitations_left
+        if left is not None and left < len(indexes):
+            rows.append(indexes)
+            upper.append(left)
+    for indexes in by_volunteer_day.values():  # only missions on the same weekday can clash
         for first, second in combinations(indexes, 2):
             if pairs[first][0].occurrence.clashes_with(pairs[second][0].occurrence):
                 rows.append([first, second])
@@ -440,11 +585,13 @@ def solve_batch(
     )
     if not solution.success:  # pragma: no cover - x = 0 is always feasible
         raise RuntimeError(f"Matching solver failed: {solution.message}")
+    scores = {}
     for index, value in enumerate(solution.x):
         if value > 0.5:
-            mission, volunteer, _points = pairs[index]
+            mission, volunteer, points = pairs[index]
             result[mission.id].append(volunteer.id)
-    return result
+            scores[mission.id, volunteer.id] = points
+    return BatchPlan(result, scores, eligible)
 
 
 def solve_greedy(
@@ -453,19 +600,27 @@ def solve_greedy(
     """The baseline: one mission after another, in the given order, best candidate first."""
     result: Assignments = {mission.id: [] for mission in missions}
     used: Counter[tuple[int, Month]] = Counter()
+    asked: Counter[int] = Counter()
     taken: dict[int, list[Occurrence]] = defaultdict(list)
-    volunteers_by_id = {volunteer.id: volunteer for volunteer in volunteers}
+    ranked: dict[int, list[tuple[int, VolunteerData]]] = defaultdict(list)
+    for mission, volunteer, points in scored_pairs(missions, volunteers, today):
+        ranked[mission.id].append((points, volunteer))
     for mission in missions:
-        for candidate in rank(mission, volunteers, today=today):
+        candidates = sorted(ranked[mission.id], key=lambda pair: (-pair[0], pair[1].id))
+        for _points, volunteer in candidates:
             if len(result[mission.id]) >= mission.places_left:
                 break
-            volunteer = volunteers_by_id[candidate.volunteer_id]
             if used[volunteer.id, mission.month] >= volunteer.capacity(mission.month):
+                continue
+            if volunteer.solicitations_left is not None and (
+                asked[volunteer.id] >= volunteer.solicitations_left
+            ):
                 continue
             if any(mission.occurrence.clashes_with(other) for other in taken[volunteer.id]):
                 continue
             result[mission.id].append(volunteer.id)
             used[volunteer.id, mission.month] += 1
+            asked[volunteer.id] += 1
             taken[volunteer.id].append(mission.occurrence)
     return result
 
@@ -484,241 +639,3 @@ def total_score(
         for mission_id, volunteer_ids in assignments.items()
         for volunteer_id in volunteer_ids
     )
-
-
-# --- From the database ---------------------------------------------------------------------
-
-
-def mission_snapshots(
-    missions: Iterable[Mission] | QuerySet, *, today: datetime.date
-) -> list[MissionData]:
-    """Plain data of missions, read in a fixed number of queries."""
-    queryset = (
-        missions
-        if isinstance(missions, QuerySet)
-        else Mission.objects.filter(pk__in=[mission.pk for mission in missions])
-    )
-    queryset = (
-        queryset.select_related("mission_type", "quartier", "resident")
-        .prefetch_related(Prefetch("quartier__neighbours", queryset=Quartier.objects.only("id")))
-        .annotate(held_places=Count("assignments", filter=Q(assignments__status__in=PLACE_HOLDING)))
-    )
-    language_names = dict(Language.objects.values_list("code", "name"))
-    snapshots = []
-    for mission in queryset:
-        snapshots.append(
-            MissionData(
-                id=mission.pk,
-                programme_id=mission.programme_id,
-                mission_type_id=mission.mission_type_id,
-                mission_type_name=mission.mission_type.name,
-                at_residents_home=mission.mission_type.at_residents_home,
-                occurrence=Occurrence(
-                    mission.weekday, mission.start_time, mission.end_time, mission.date
-                ),
-                month=mission.month(today),
-                places_left=max(0, mission.places - mission.held_places),
-                commune=mission.commune,
-                quartier_id=mission.quartier_id,
-                quartier_name=mission.quartier.name if mission.quartier else "",
-                neighbour_quartier_ids=frozenset(
-                    quartier.pk for quartier in mission.quartier.neighbours.all()
-                )
-                if mission.quartier
-                else frozenset(),
-                required_language=mission.required_language_id,
-                resident_id=mission.resident_id,
-                resident_language=mission.resident.language_id if mission.resident else None,
-                language_names=language_names,
-                urgent=mission.urgency == Urgency.URGENT,
-            )
-        )
-    return snapshots
-
-
-def volunteer_snapshots(
-    volunteers: Iterable[VolunteerProfile] | QuerySet,
-) -> list[VolunteerData]:
-    """Plain data of volunteers with their commitments, read in a fixed number of queries."""
-    queryset = (
-        volunteers
-        if isinstance(volunteers, QuerySet)
-        else VolunteerProfile.objects.filter(pk__in=[volunteer.pk for volunteer in volunteers])
-    )
-    profiles = list(
-        queryset.select_related("user", "quartier").prefetch_related(
-            Prefetch("mission_types", queryset=MissionType.objects.only("id")),
-            Prefetch("languages", queryset=Language.objects.only("code")),
-            "availability_slots",
-            "enrolments",
-        )
-    )
-    history = _assignment_history([profile.pk for profile in profiles])
-    snapshots = []
-    for profile in profiles:
-        past = history[profile.pk]
-        snapshots.append(
-            VolunteerData(
-                id=profile.pk,
-                name=profile.user.get_full_name() or profile.user.email,
-                mission_type_ids=frozenset(kind.pk for kind in profile.mission_types.all()),
-                slots=tuple(
-                    Slot(slot.weekday, slot.start_time, slot.end_time)
-                    for slot in profile.availability_slots.all()
-                ),
-                programme_status={
-                    enrolment.programme_id: enrolment.status
-                    for enrolment in profile.enrolments.all()
-                },
-                max_missions_per_month=profile.max_missions_per_month,
-                verified=profile.is_verified,
-                languages=frozenset(language.pk for language in profile.languages.all()),
-                commune=profile.commune,
-                quartier_id=profile.quartier_id,
-                quartier_name=profile.quartier.name if profile.quartier else "",
-                **past,
-            )
-        )
-    return snapshots
-
-
-def _assignment_history(volunteer_ids: list[int]) -> dict[int, dict]:
-    """Per volunteer: monthly load, accepted time windows, residents helped, missions asked."""
-    history: dict[int, dict] = {
-        volunteer_id: {
-            "missions_by_month": Counter(),
-            "busy": [],
-            "helped_resident_ids": set(),
-            "mission_ids": set(),
-            "last_done_on": None,
-        }
-        for volunteer_id in volunteer_ids
-    }
-    rows = Assignment.objects.filter(volunteer_id__in=volunteer_ids).values_list(
-        "volunteer_id",
-        "mission_id",
-        "status",
-        "answered_at",
-        "proposed_at",
-        "done_on",
-        "mission__date",
-        "mission__recurrence_weekday",
-        "mission__start_time",
-        "mission__end_time",
-        "mission__resident_id",
-    )
-    for (
-        volunteer_id,
-        mission_id,
-        status,
-        answered_at,
-        proposed_at,
-        done_on,
-        date,
-        recurrence_weekday,
-        start,
-        end,
-        resident_id,
-    ) in rows:
-        entry = history[volunteer_id]
-        entry["mission_ids"].add(mission_id)
-        if status not in COMMITTED:
-            continue
-        day = date or timezone.localdate(answered_at or proposed_at)
-        entry["missions_by_month"][day.year, day.month] += 1
-        if resident_id is not None:
-            entry["helped_resident_ids"].add(resident_id)
-        if status == AssignmentStatus.ACCEPTED:
-            weekday = date.weekday() if date else recurrence_weekday
-            entry["busy"].append(Occurrence(weekday, start, end, date))
-        elif done_on and (entry["last_done_on"] is None or done_on > entry["last_done_on"]):
-            entry["last_done_on"] = done_on
-    return {
-        volunteer_id: {
-            "missions_by_month": dict(entry["missions_by_month"]),
-            "busy": tuple(entry["busy"]),
-            "helped_resident_ids": frozenset(entry["helped_resident_ids"]),
-            "mission_ids": frozenset(entry["mission_ids"]),
-            "last_done_on": entry["last_done_on"],
-        }
-        for volunteer_id, entry in history.items()
-    }
-
-
-def _today(today: datetime.date | None) -> datetime.date:
-    return today or timezone.localdate()
-
-
-def eligibility(
-    mission: Mission, volunteer: VolunteerProfile, *, today: datetime.date | None = None
-) -> list[str]:
-    """The French reasons why `volunteer` may not take `mission`; empty when eligible."""
-    [mission_data] = mission_snapshots([mission], today=_today(today))
-    [volunteer_data] = volunteer_snapshots([volunteer])
-    return ineligibility_reasons(mission_data, volunteer_data)
-
-
-def rank_candidates(
-    mission: Mission,
-    volunteers: Iterable[VolunteerProfile] | QuerySet | None = None,
-    *,
-    today: datetime.date | None = None,
-) -> list[Candidate]:
-    """Eligible volunteers for `mission`, best first, each with an explained score.
-
-    By default, every volunteer active in the mission's programme.
-    """
-    if volunteers is None:
-        volunteers = VolunteerProfile.objects.filter(
-            enrolments__programme_id=mission.programme_id,
-            enrolments__status=EnrolmentStatus.ACTIVE,
-        )
-    [mission_data] = mission_snapshots([mission], today=_today(today))
-    return rank(mission_data, volunteer_snapshots(volunteers), today=_today(today))
-
-
-def _as_data(
-    missions: Iterable[Mission | MissionData] | QuerySet,
-    volunteers: Iterable[VolunteerProfile | VolunteerData] | QuerySet,
-    today: datetime.date,
-) -> tuple[list[MissionData], list[VolunteerData]]:
-    """Plain data from model instances or querysets; plain data is passed through."""
-    if isinstance(missions, QuerySet):
-        mission_data = mission_snapshots(missions, today=today)
-    else:
-        items = list(missions)
-        models = [item for item in items if isinstance(item, Mission)]
-        by_id = {data.id: data for data in mission_snapshots(models, today=today)} if models else {}
-        mission_data = [by_id[item.pk] if isinstance(item, Mission) else item for item in items]
-    if isinstance(volunteers, QuerySet):
-        volunteer_data = volunteer_snapshots(volunteers)
-    else:
-        items = list(volunteers)
-        profiles = [item for item in items if isinstance(item, VolunteerProfile)]
-        by_id = {data.id: data for data in volunteer_snapshots(profiles)} if profiles else {}
-        volunteer_data = [
-            by_id[item.pk] if isinstance(item, VolunteerProfile) else item for item in items
-        ]
-    return mission_data, volunteer_data
-
-
-def assign_batch(
-    missions: Iterable[Mission | MissionData] | QuerySet,
-    volunteers: Iterable[VolunteerProfile | VolunteerData] | QuerySet,
-    *,
-    today: datetime.date,
-) -> Assignments:
-    """Mission id → volunteer ids maximising the total score (see `solve_batch`)."""
-    mission_data, volunteer_data = _as_data(missions, volunteers, today)
-    return solve_batch(mission_data, volunteer_data, today=today)
-
-
-def assign_greedy(
-    missions: Iterable[Mission | MissionData] | QuerySet,
-    volunteers: Iterable[VolunteerProfile | VolunteerData] | QuerySet,
-    *,
-    today: datetime.date,
-) -> Assignments:
-    """Mission id → volunteer ids, one mission after another (the comparison baseline)."""
-    mission_data, volunteer_data = _as_data(missions, volunteers, today)
-    return solve_greedy(mission_data, volunteer_data, today=today)

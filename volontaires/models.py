@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -862,3 +863,66 @@ class ResidentAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — n°{self.resident_id} ({self.accessed_at:%d/%m/%Y %H:%M})"
+
+
+class BatchRunStatus(models.TextChoices):
+    QUEUED = "en_attente", _("En attente")
+    RUNNING = "en_cours", _("En cours")
+    DONE = "terminee", _("Terminée")
+    FAILED = "echec", _("Échec")
+
+
+class BatchAssignmentRun(models.Model):
+    """One "assign all open missions" asked by an agent, run by a Celery task (never inside
+    the request): its progress, then what was proposed and which places stay empty and why."""
+
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("programme"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("demandée par"),
+    )
+    created_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=BatchRunStatus.choices, default=BatchRunStatus.QUEUED
+    )
+    step = models.CharField(_("étape"), max_length=200, blank=True)
+    done = models.PositiveIntegerField(_("propositions faites"), default=0)
+    total = models.PositiveIntegerField(_("propositions prévues"), default=0)
+    # {"missions": [{"mission_id", "title", "places", "proposed", "empty", "eligible",
+    #   "reason"}], "proposals": n, "empty_places": n, "seconds": s}
+    result = models.JSONField(_("résultat"), default=dict, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+
+    objects = AccessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attribution groupée")
+        verbose_name_plural = _("attributions groupées")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(_("Attribution groupée n°%(pk)s") % {"pk": self.pk})
+
+    def get_absolute_url(self) -> str:
+        return reverse("volontaires:staff_batch_run", kwargs={"pk": self.pk})
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status in (BatchRunStatus.DONE, BatchRunStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_complete:
+            return 100
+        return round(100 * self.done / self.total) if self.total else 0

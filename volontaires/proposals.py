@@ -15,12 +15,11 @@ from collections import Counter
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from volontaires import matching
+from volontaires import candidates, matching
 from volontaires.models import (
     COMMITTED,
     PLACE_HOLDING,
@@ -32,7 +31,8 @@ from volontaires.models import (
     VolunteerProfile,
 )
 
-SOLICITING_SOURCES = [AssignmentSource.STAFF, AssignmentSource.BATCH]
+SOLICITING_SOURCES = candidates.SOLICITING_SOURCES
+solicitations_by_volunteer = candidates.solicitations_by_volunteer
 
 
 def proposal_lifetime() -> datetime.timedelta:
@@ -91,7 +91,7 @@ def propose(
     now = timezone.now()
     if mission.status != MissionStatus.OPEN or places_left(mission) == 0:
         raise ValidationError(_("Toutes les places de cette mission sont déjà pourvues."))
-    reasons = matching.eligibility(mission, volunteer, today=timezone.localdate(now))
+    reasons = candidates.eligibility(mission, volunteer, today=timezone.localdate(now))
     if reasons:
         raise ValidationError(reasons)
     limit = volunteer.solicitations_limit
@@ -120,74 +120,75 @@ def propose_best(
     count: int | None = None,
     source: str = AssignmentSource.STAFF,
 ) -> list[Assignment]:
-    """Proposes the mission to the best-ranked candidates, up to its free places."""
+    """Proposes the mission to the best-ranked candidates, up to its free places.
+
+    Volunteers who reached their monthly solicitation limit are left out by the loader; a few
+    more candidates than places are read in case the situation changed since the ranking."""
     today = timezone.localdate()
     wanted = places_left(mission) if count is None else min(count, places_left(mission))
+    if wanted <= 0:
+        return []
+    [mission_data] = candidates.mission_snapshots([mission], today=today)
+    ranked = candidates.top_candidates(
+        mission_data, today=today, limit=wanted + 10, solicitable_on=today
+    )
+    profiles = VolunteerProfile.objects.select_related("user").in_bulk(
+        [candidate.volunteer_id for candidate in ranked]
+    )
     proposals = []
-    for candidate in matching.rank_candidates(mission, today=today):
+    for candidate in ranked:
         if len(proposals) >= wanted:
             break
-        volunteer = VolunteerProfile.objects.get(pk=candidate.volunteer_id)
-        if solicitations_this_month(volunteer, today) >= volunteer.solicitations_limit:
-            continue  # nobody is flooded: skip to the next candidate
         try:
             proposals.append(
-                propose(mission, volunteer, by=by, source=source, score=candidate.score)
+                propose(
+                    mission,
+                    profiles[candidate.volunteer_id],
+                    by=by,
+                    source=source,
+                    score=candidate.score,
+                )
             )
         except ValidationError:
             continue  # the situation changed since the ranking (e.g. a place was taken)
     return proposals
 
 
-def solicitations_by_volunteer(volunteer_ids, *, today: datetime.date) -> dict[int, int]:
-    """Per volunteer, the proposals made by staff or the batch this calendar month (the figure
-    the monthly limit is checked against)."""
-    rows = (
-        Assignment.objects.filter(
-            volunteer_id__in=list(volunteer_ids),
-            source__in=SOLICITING_SOURCES,
-            proposed_at__year=today.year,
-            proposed_at__month=today.month,
-        )
-        .values("volunteer_id")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    return {row["volunteer_id"]: row["count"] for row in rows}
+@dataclasses.dataclass
+class BatchOutcome:
+    """What a batch assignment proposed, and the places left empty with the reason."""
+
+    proposals: list[Assignment]
+    missions: list[dict]
+
+    @property
+    def empty_places(self) -> int:
+        return sum(row["empty"] for row in self.missions)
 
 
-def _solicitations_left(volunteers, today: datetime.date) -> dict[int, int]:
-    """Per volunteer, how many more times they may be solicited this calendar month."""
-    used = solicitations_by_volunteer([volunteer.pk for volunteer in volunteers], today=today)
-    return {
-        volunteer.pk: volunteer.solicitations_limit - used.get(volunteer.pk, 0)
-        for volunteer in volunteers
-    }
-
-
-def propose_batch(missions, *, by=None) -> list[Assignment]:
+def propose_batch(missions, *, by=None, progress=None) -> BatchOutcome:
     """Assigns all `missions` at once (optimal total score) and proposes them.
 
-    The monthly solicitation limit is not a constraint of the solver: volunteers who reached
-    it are left out of the plan (a place planned for them would stay empty), and the places
-    planned beyond a volunteer's remaining solicitations go to the next best candidates.
+    The candidate pairs come from the loader (volunteers who could take one of the missions
+    and may still be solicited this month), and each volunteer's solicitations left this
+    month is a constraint of the optimisation itself (`matching.solve_batch`), not a filter
+    applied to its result. `progress`, if given, is called with (done, total) while proposing.
     """
     today = timezone.localdate()
     missions = list(missions)
-    programme_ids = {mission.programme_id for mission in missions}
-    volunteers = list(
-        VolunteerProfile.objects.filter(
-            enrolments__programme_id__in=programme_ids, enrolments__status="actif"
-        ).distinct()
+    mission_data = candidates.mission_snapshots(missions, today=today)
+    volunteer_data = candidates.volunteer_snapshots(
+        candidates.batch_volunteers(mission_data, today=today), solicitations_on=today
     )
-    left = _solicitations_left(volunteers, today)
-    available = [volunteer for volunteer in volunteers if left[volunteer.pk] > 0]
-    plan = matching.assign_batch(missions, available, today=today)
+    plan = matching.plan_batch(mission_data, volunteer_data, today=today)
     by_id = {mission.pk: mission for mission in missions}
-    profiles = {volunteer.pk: volunteer for volunteer in available}
+    profiles = VolunteerProfile.objects.select_related("user").in_bulk(
+        [volunteer_id for ids in plan.assignments.values() for volunteer_id in ids]
+    )
+    total = sum(len(ids) for ids in plan.assignments.values())
     proposals = []
     refused: Counter[int] = Counter()
-    for mission_id, volunteer_ids in plan.items():
+    for mission_id, volunteer_ids in plan.assignments.items():
         for volunteer_id in volunteer_ids:
             try:
                 proposals.append(
@@ -196,15 +197,53 @@ def propose_batch(missions, *, by=None) -> list[Assignment]:
                         profiles[volunteer_id],
                         by=by,
                         source=AssignmentSource.BATCH,
+                        score=plan.scores[mission_id, volunteer_id],
                     )
                 )
             except ValidationError:
-                refused[mission_id] += 1  # e.g. the solicitation limit reached in this batch
-    for mission_id, count in refused.items():
-        proposals += propose_best(
-            by_id[mission_id], by=by, count=count, source=AssignmentSource.BATCH
+                refused[mission_id] += 1  # the situation changed since the plan was made
+            if progress is not None:
+                progress(len(proposals) + sum(refused.values()), total)
+    made = Counter(assignment.mission_id for assignment in proposals)
+    rows = []
+    for data in mission_data:
+        if data.places_left == 0:
+            continue
+        empty = data.places_left - made[data.id]
+        eligible = plan.eligible.get(data.id, 0)
+        rows.append(
+            {
+                "mission_id": data.id,
+                "title": by_id[data.id].title,
+                "places": data.places_left,
+                "proposed": made[data.id],
+                "empty": empty,
+                "eligible": eligible,
+                "reason": _empty_places_reason(data, empty, eligible, refused[data.id]),
+            }
         )
-    return proposals
+    return BatchOutcome(proposals, rows)
+
+
+def _empty_places_reason(data, empty: int, eligible: int, refused: int) -> str:
+    if empty == 0:
+        return ""
+    if eligible == 0:
+        return _(
+            "Aucun·e volontaire ne remplit toutes les conditions (type, disponibilité, langue, "
+            "vérification, maximum du mois) tout en pouvant encore être sollicité·e ce mois-ci."
+        )
+    if eligible < data.places_left:
+        return _("Moins de volontaires éligibles (%(eligible)d) que de places (%(places)d).") % {
+            "eligible": eligible,
+            "places": data.places_left,
+        }
+    if refused:
+        return _("La situation a changé pendant l'attribution (place ou volontaire pris).")
+    return _(
+        "Les volontaires éligibles sont plus utiles sur d'autres missions, pris·es au même "
+        "moment, ou au bout de leurs sollicitations du mois."
+    )
 
 
 def _locked_assignment(assignment: Assignment, user) -> tuple[Assignment, Mission]:
@@ -259,8 +298,8 @@ def accept(assignment: Assignment, *, user) -> Assignment:
 def _acceptance_refusals(mission: Mission, volunteer: VolunteerProfile) -> list[str]:
     """The hard constraints broken by accepting `mission`; its own proposal does not count."""
     today = timezone.localdate()
-    [mission_data] = matching.mission_snapshots([mission], today=today)
-    [volunteer_data] = matching.volunteer_snapshots([volunteer])
+    [mission_data] = candidates.mission_snapshots([mission], today=today)
+    [volunteer_data] = candidates.volunteer_snapshots([volunteer])
     volunteer_data = dataclasses.replace(
         volunteer_data, mission_ids=volunteer_data.mission_ids - {mission.pk}
     )
@@ -279,7 +318,7 @@ def apply(mission: Mission, volunteer: VolunteerProfile) -> Assignment:
         raise ValidationError(_("Cette mission n'est pas ouverte aux candidatures."))
     if mission.assignments.filter(volunteer=volunteer).exists():
         raise ValidationError(_("Vous êtes déjà inscrit·e sur cette mission."))
-    reasons = matching.eligibility(mission, volunteer, today=timezone.localdate())
+    reasons = candidates.eligibility(mission, volunteer, today=timezone.localdate())
     if reasons:
         raise ValidationError(reasons)
     if mission.status == MissionStatus.FULL or places_left(mission) == 0:

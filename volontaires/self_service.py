@@ -14,8 +14,11 @@ import django_filters
 from django import forms
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from volontaires import candidates
+from volontaires.matching import reasons_for_volunteer
 from volontaires.models import (
     PLACE_HOLDING,
     Assignment,
@@ -25,6 +28,7 @@ from volontaires.models import (
     MissionType,
     Programme,
     Quartier,
+    VolunteerProfile,
 )
 
 
@@ -67,6 +71,40 @@ def open_calls(user, *, today: datetime.date) -> QuerySet:
         )
         .order_by("date", "start_time", "pk")
     )
+
+
+# Where a volunteer changes what stops them from taking a mission: (URL name, anchor, label).
+REASON_LINKS = {
+    "availability": ("volontaires:profile", "disponibilites", _("modifier mes disponibilités")),
+    "type": ("volontaires:profile", "engagement", _("modifier les missions que j'accepte")),
+    "monthly": ("volontaires:profile", "engagement", _("modifier mon maximum par mois")),
+    "programme": ("volontaires:profile", "engagement", _("m'inscrire à un programme")),
+    "language": ("volontaires:profile", "vous", _("modifier mes langues")),
+    "paused": ("volontaires:my_space", "", _("reprendre mon engagement")),
+    "busy": ("volontaires:my_space", "", _("voir mes missions")),
+}
+
+
+def reasons_for_page(missions, user, *, today: datetime.date) -> dict[int, list[dict]]:
+    """Per mission of the page, why the signed-in volunteer cannot take it, addressed to them,
+    each with the link to change it; an empty list when they can. A fixed number of queries
+    whatever the number of missions (two snapshots read in bulk)."""
+    profile = VolunteerProfile.objects.filter(user=user).first() if user.is_authenticated else None
+    missions = list(missions)
+    if profile is None or not missions:
+        return {}
+    [volunteer] = candidates.volunteer_snapshots([profile])
+    result = {}
+    for mission in candidates.mission_snapshots(missions, today=today):
+        rows = []
+        for reason in reasons_for_volunteer(mission, volunteer):
+            link = REASON_LINKS.get(reason.key)
+            url = ""
+            if link:
+                url = reverse(link[0]) + (f"#{link[1]}" if link[1] else "")
+            rows.append({"text": reason.text, "url": url, "label": link[2] if link else ""})
+        result[mission.id] = rows
+    return result
 
 
 class OpenCallFilter(django_filters.FilterSet):

@@ -94,3 +94,11 @@ def apply_retention() -> dict[str, int]:
     from volontaires.retention import apply_retention as apply
 
     return apply().as_dict()
+
+
+@shared_task(name="volontaires.run_batch_assignment")
+def run_batch_assignment(run_id: int) -> bool:
+    """Assigns every open mission of the run's scope (volontaires/batch_assignment.py)."""
+    from volontaires.batch_assignment import run_batch
+
+    return run_batch(run_id) is not None

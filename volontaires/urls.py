@@ -71,6 +71,16 @@ urlpatterns = [
     path("demandes/nouvelle/", staff_views.request_new, name="staff_request_new"),
     path("agents/missions/", staff_views.mission_list, name="staff_missions"),
     path("agents/missions/attribuer/", staff_views.mission_batch, name="staff_mission_batch"),
+    path(
+        "agents/missions/attributions/<int:pk>/",
+        staff_views.batch_run,
+        name="staff_batch_run",
+    ),
+    path(
+        "agents/missions/attributions/<int:pk>/avancement/",
+        staff_views.batch_run_progress,
+        name="staff_batch_run_progress",
+    ),
     path("agents/missions/<int:pk>/", staff_views.mission_detail, name="staff_mission"),
     path(
         "agents/missions/<int:pk>/proposer/",

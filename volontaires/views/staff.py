@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,13 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from solidaren import outbox
 from solidaren.access import get_visible_or_404, role_required
-from volontaires import casework, matching, proposals
+from volontaires import batch_assignment, candidates, casework, proposals
 from volontaires.access_log import record_resident_access
 from volontaires.filters import StaffMissionFilter
 from volontaires.models import (
     COMMITTED,
     Assignment,
     AssignmentStatus,
+    BatchAssignmentRun,
     Enrolment,
     Mission,
     MissionStatus,
@@ -35,6 +35,11 @@ from volontaires.models import (
 from volontaires.staff_forms import CompletionForm, RequestMissionForm, ResidentForm
 
 MISSIONS_PER_PAGE = 50
+# The ranked-candidates page shows the best 20, then 20 more per "more" click (at most 200):
+# ranking reads only the nearest plausible volunteers (volontaires/candidates.py).
+CANDIDATES_PER_PAGE = 20
+MAX_CANDIDATES_SHOWN = 200
+EXCLUDED_SHOWN = 30
 
 
 def _error_text(error: ValidationError) -> str:
@@ -92,7 +97,8 @@ def mission_list(request):
 @require_POST
 @role_required("agent")
 def mission_batch(request):
-    """Proposes every open mission still lacking volunteers at once (optimal assignment)."""
+    """Queues the assignment of every open mission still lacking volunteers (a Celery task:
+    it can take minutes at a département's scale) and shows its progress page."""
     programme = None
     raw = request.POST.get("programme", "").strip()
     if raw:
@@ -100,38 +106,40 @@ def mission_batch(request):
         if programme is None:
             messages.error(request, _("Ce programme n'existe pas."))
             return redirect("volontaires:staff_missions")
-    missions = list(
-        casework.missions_needing_volunteers(today=timezone.localdate(), programme=programme)
-    )
-    if not missions:
+    if not casework.missions_needing_volunteers(
+        today=timezone.localdate(), programme=programme
+    ).exists():
         messages.info(request, _("Aucune mission ouverte n'attend de volontaire."))
         return redirect("volontaires:staff_missions")
-    made = proposals.propose_batch(missions, by=request.user)
-    served = {assignment.mission_id for assignment in made}
-    messages.success(
+    run = batch_assignment.queue_batch(programme=programme, by=request.user)
+    outbox.confirm_after_commit(
         request,
-        ngettext(
-            "Attribution groupée : %(proposals)d proposition envoyée, pour %(served)d mission "
-            "sur %(missions)d.",
-            "Attribution groupée : %(proposals)d propositions envoyées, pour %(served)d missions "
-            "sur %(missions)d.",
-            len(made),
-        )
-        % {"proposals": len(made), "served": len(served), "missions": len(missions)},
+        sent=_("L'attribution groupée a commencé : suivez-la ici."),
+        delayed=_("L'attribution groupée est enregistrée : elle partira dès que possible."),
     )
-    if len(served) < len(missions):
-        messages.warning(
-            request,
-            ngettext(
-                "%(count)d mission n'a trouvé aucun·e volontaire disponible : voyez ses candidats.",
-                "%(count)d missions n'ont trouvé aucun·e volontaire disponible : voyez leurs "
-                "candidats.",
-                len(missions) - len(served),
-            )
-            % {"count": len(missions) - len(served)},
-        )
-    url = reverse("volontaires:staff_missions")
-    return redirect(f"{url}?programme={programme.pk}" if programme else url)
+    return redirect(run)
+
+
+def _batch_run_context(request, pk) -> dict:
+    run = get_visible_or_404(
+        BatchAssignmentRun.objects.select_related("programme", "created_by"), request.user, pk=pk
+    )
+    return {"run": run, "missions": run.result.get("missions", [])}
+
+
+@require_GET
+@role_required("agent")
+def batch_run(request, pk):
+    return render(request, "volontaires/staff_batch_run.html", _batch_run_context(request, pk))
+
+
+@require_GET
+@role_required("agent")
+def batch_run_progress(request, pk):
+    """The progress block alone, polled by htmx until the run is over."""
+    return render(
+        request, "volontaires/_staff_batch_progress.html", _batch_run_context(request, pk)
+    )
 
 
 def _missions():
@@ -167,9 +175,14 @@ def mission_detail(request, pk):
         )
     )
     open_places = mission.status == MissionStatus.OPEN and proposals.places_left(mission) > 0
-    candidates = matching.rank_candidates(mission, today=today) if open_places else []
+    if request.GET.get("ecartes") and request.headers.get("HX-Request"):
+        return _excluded_block(request, mission, today)
+    shown = _shown_candidates(request)
+    ranked = (
+        candidates.rank_candidates(mission, today=today, limit=shown + 1) if open_places else []
+    )
     solicited = proposals.solicitations_by_volunteer(
-        [candidate.volunteer_id for candidate in candidates], today=today
+        [candidate.volunteer_id for candidate in ranked[:shown]], today=today
     )
     completion_forms = {
         assignment.pk: CompletionForm(
@@ -191,11 +204,34 @@ def mission_detail(request, pk):
                 (assignment, completion_forms.get(assignment.pk)) for assignment in assignments
             ],
             "candidates": [
-                (candidate, solicited.get(candidate.volunteer_id, 0)) for candidate in candidates
+                (candidate, solicited.get(candidate.volunteer_id, 0))
+                for candidate in ranked[:shown]
             ],
+            "more_candidates": shown + CANDIDATES_PER_PAGE if len(ranked) > shown else None,
+            "excluded": _excluded(mission, today) if request.GET.get("ecartes") else None,
             "open_places": open_places,
             "places_taken": sum(assignment.status in COMMITTED for assignment in assignments),
         },
+    )
+
+
+def _shown_candidates(request) -> int:
+    raw = request.GET.get("candidats", "")
+    shown = int(raw) if raw.isdigit() else CANDIDATES_PER_PAGE
+    return min(max(shown, CANDIDATES_PER_PAGE), MAX_CANDIDATES_SHOWN)
+
+
+def _excluded(mission, today) -> dict:
+    volunteers, total = candidates.excluded_volunteers(mission, today=today, limit=EXCLUDED_SHOWN)
+    return {"volunteers": volunteers, "total": total}
+
+
+def _excluded_block(request, mission, today):
+    """The volunteers left out and why, loaded by htmx when the agent opens the block."""
+    return render(
+        request,
+        "volontaires/_staff_excluded.html",
+        {"mission": mission, "excluded": _excluded(mission, today)},
     )
 
 
@@ -238,7 +274,7 @@ def mission_propose(request, pk, volunteer_pk):
     volunteer = get_visible_or_404(
         VolunteerProfile.objects.select_related("user"), request.user, pk=volunteer_pk
     )
-    ranked = matching.rank_candidates(mission, [volunteer])
+    ranked = candidates.rank_candidates(mission, [volunteer])
     try:
         proposals.propose(
             mission, volunteer, by=request.user, score=ranked[0].score if ranked else None

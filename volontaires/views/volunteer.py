@@ -48,7 +48,7 @@ from volontaires.models import (
     VolunteerProfile,
 )
 from volontaires.privacy import contact_for_assignment, resident_details_for, visible_place
-from volontaires.self_service import OpenCallFilter, open_calls
+from volontaires.self_service import OpenCallFilter, open_calls, reasons_for_page
 
 CALLS_PER_PAGE = 50
 LAST_PLACE_TAKEN = gettext_lazy(
@@ -337,6 +337,9 @@ def mission_list(request):
     calls = open_calls(request.user, today=timezone.localdate())
     calls = OpenCallFilter(request.GET, queryset=calls)
     page = Paginator(calls.qs, CALLS_PER_PAGE).get_page(request.GET.get("page"))
+    reasons = reasons_for_page(page.object_list, request.user, today=timezone.localdate())
+    for mission in page.object_list:
+        mission.your_reasons = reasons.get(mission.pk, [])
     query = request.GET.copy()
     query.pop("page", None)
     return render(

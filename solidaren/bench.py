@@ -1,0 +1,660 @@
+"""`make bench`: the portal measured at two data sizes, as ratios to its targets.
+
+The parent (`run`) builds each size's data in its own database (PostgreSQL when DATABASE_URL
+names one, else SQLite files under data/bench with a warning), then for each size:
+
+1. in a child process on that database (`measure_in_process`): queries per page (Django's
+   test client, the same views), the top-10 candidates of open missions, and at the large
+   size the batch assignment of 1,000 open missions against 10,000 volunteers, with greedy's
+   score and an exact optimum computed independently (COIN-OR CBC through PuLP, not scipy's
+   HiGHS that the portal uses);
+2. gunicorn (2 sync workers, DEBUG=0, persistent connections) on loopback and a small
+   threaded HTTP client: per page the median and p95 of single requests, then its throughput
+   with 2 clients, as a ratio of the bare view `/bench/ok` measured in the same run through
+   the same middleware.
+
+Then documents on the small database: a convention PDF through the full task against
+WeasyPrint alone on the same HTML, the network's annual report at 1,000 associations, and a
+worker's memory over 300 renders. Figures go to a table and to .bench/results.json.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import http.client
+import json
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PORT = int(os.environ.get("BENCH_PORT", "8920"))
+
+
+@dataclass(frozen=True)
+class Size:
+    name: str
+    volunteers: int
+    missions: int
+    associations: int
+    batch_missions: int
+    batch_volunteers: int
+
+
+SCALES = {
+    # Develop and check the bench itself (a minute or two).
+    "small": [Size("1k", 1000, 2000, 200, 100, 1000), Size("5k", 5000, 10000, 200, 300, 3000)],
+    # The issue's figures: 1,000 then 100,000 volunteers, 1,000 associations.
+    "full": [
+        Size("1k", 1000, 2000, 1000, 100, 1000),
+        Size("100k", 100_000, 200_000, 1000, 1000, 10_000),
+    ],
+}
+
+TARGETS = {
+    "page_p95_ms": 150,
+    "queries_per_page": 15,
+    "growth_ratio": 1.5,
+    "throughput_ratio": 0.20,
+    "top10_ms": 100,
+    "batch_s": 20,
+    "pdf_overhead": 1.20,
+}
+
+# (key, label, persona, URL builder name)
+PAGES = [
+    ("home", "Accueil", None),
+    ("directory", "Annuaire des associations", None),
+    ("convention", "Convention (coordination)", "coordinator"),
+    ("reports", "Comptes rendus (coordination)", "coordinator"),
+    ("my_space", "Espace du volontaire", "volunteer"),
+    ("staff_figures", "Bilan des volontaires (agents)", "agent"),
+    ("open_missions", "Missions ouvertes (volontaires)", "volunteer"),
+    ("staff_missions", "Missions (agents)", "agent"),
+    ("candidates", "Candidat·es classé·es d'une mission", "agent"),
+    ("bilan_json", "bilan.json", None),
+    ("opendata", "Open data subventions.csv", None),
+]
+
+
+# --- In the child process, on one size's database ------------------------------------------
+
+
+def page_urls() -> dict[str, str]:
+    """The URL of each page on the current database (demo personas' objects)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from associations.demo import coordinator_email
+    from conventions.models import Convention
+    from volontaires.models import Mission, MissionStatus
+
+    today = timezone.localdate()
+    coordinator_association = (
+        Convention.objects.filter(
+            association__memberships__user__email=coordinator_email("atd-quart-monde")
+        )
+        .order_by("-start_date")
+        .first()
+    )
+    mission = (
+        Mission.objects.filter(status=MissionStatus.OPEN, date__gte=today, quartier__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    return {
+        "home": reverse("home"),
+        "directory": reverse("associations:list"),
+        "convention": reverse("conventions:detail", args=[coordinator_association.pk]),
+        "reports": reverse("conventions:reports"),
+        "my_space": reverse("volontaires:my_space"),
+        "staff_figures": reverse("volontaires:staff_figures"),
+        "open_missions": reverse("volontaires:mission_list"),
+        "staff_missions": reverse("volontaires:staff_missions"),
+        "candidates": reverse("volontaires:staff_mission", args=[mission.pk]),
+        "bilan_json": reverse("volontaires:figures_json"),
+        "opendata": reverse("opendata_subsidies") + f"?annee={today.year}",
+    }
+
+
+def personas() -> dict:
+    from associations.demo import coordinator_email
+    from solidaren.demo import AGENT_EMAIL, DEMO_EMAIL_DOMAIN
+    from solidaren.models import User
+
+    emails = {
+        "agent": AGENT_EMAIL,
+        "coordinator": coordinator_email("atd-quart-monde"),
+        "volunteer": f"volontaire.lea@{DEMO_EMAIL_DOMAIN}",
+    }
+    return {role: User.objects.get(email=email) for role, email in emails.items()}
+
+
+def query_counts() -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
+    """Queries per page through Django's test client; and session cookies for gunicorn."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    users = personas()
+    clients = {None: Client()}
+    cookies = {}
+    for role, user in users.items():
+        client = Client()
+        client.force_login(user)
+        clients[role] = client
+        cookies[role] = client.cookies["sessionid"].value
+    urls = page_urls()
+    counts = {}
+    for key, _label, persona in PAGES:
+        client = clients[persona]
+        client.get(urls[key])  # warm caches (content types, session)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(urls[key])
+        if response.status_code != 200:
+            raise RuntimeError(f"{key}: {urls[key]} answered {response.status_code}")
+        counts[key] = len(queries)
+    return counts, urls, cookies
+
+
+def top_candidates_ms(samples: int = 10) -> dict:
+    """Top-10 candidates of open missions (ms, median and max over `samples` missions)."""
+    from django.utils import timezone
+
+    from volontaires import candidates
+    from volontaires.models import Mission, MissionStatus
+
+    today = timezone.localdate()
+    missions = list(
+        Mission.objects.filter(status=MissionStatus.OPEN, date__gte=today).order_by("pk")[:samples]
+    )
+    times, found = [], []
+    for mission in missions:
+        started = time.perf_counter()
+        ranked = candidates.rank_candidates(mission, today=today, limit=10)
+        times.append((time.perf_counter() - started) * 1000)
+        found.append(len(ranked))
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "max_ms": round(max(times), 1),
+        "missions": len(missions),
+        "candidates_found": found,
+    }
+
+
+def batch_figures(mission_count: int, volunteer_count: int, time_limit: int = 300) -> dict:
+    """Batch assignment of open missions against volunteers: seconds (loading the plausible
+    pairs and solving, as the task does before proposing), its score, greedy's, and the
+    exact optimum by another solver."""
+    from django.utils import timezone
+
+    from solidaren.scale_data import SCALE_EMAIL_DOMAIN
+    from volontaires import candidates, matching
+    from volontaires.models import Mission, MissionStatus, VolunteerProfile
+
+    today = timezone.localdate()
+    missions = Mission.objects.filter(status=MissionStatus.OPEN, date__gte=today).order_by("pk")[
+        :mission_count
+    ]
+    volunteer_ids = list(
+        VolunteerProfile.objects.filter(user__email__endswith=f"@{SCALE_EMAIL_DOMAIN}")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:volunteer_count]
+    )
+    started = time.perf_counter()
+    mission_data = candidates.mission_snapshots(missions, today=today)
+    volunteers = candidates.volunteer_snapshots(
+        candidates.batch_volunteers(mission_data, today=today).filter(pk__in=volunteer_ids),
+        solicitations_on=today,
+    )
+    loaded = time.perf_counter() - started
+    plan = matching.plan_batch(mission_data, volunteers, today=today)
+    seconds = time.perf_counter() - started
+    score = matching.total_score(plan.assignments, mission_data, volunteers, today=today)
+    greedy = matching.solve_greedy(mission_data, volunteers, today=today)
+    greedy_score = matching.total_score(greedy, mission_data, volunteers, today=today)
+    pairs = matching.scored_pairs(mission_data, volunteers, today)
+    exact = exact_optimum(pairs, time_limit=time_limit)
+    return {
+        "missions": len(mission_data),
+        "volunteers_read": len(volunteers),
+        "volunteers_considered": len(volunteer_ids),
+        "pairs": len(pairs),
+        "seconds": round(seconds, 2),
+        "seconds_loading": round(loaded, 2),
+        "score": score,
+        "greedy_score": greedy_score,
+        "exact_score": exact["score"],
+        "exact_status": exact["status"],
+        "exact_seconds": exact["seconds"],
+        "proposals": sum(map(len, plan.assignments.values())),
+    }
+
+
+def exact_optimum(pairs, *, time_limit: int) -> dict:
+    """The same problem written independently for COIN-OR CBC (PuLP): one binary per pair,
+    places per mission, capacity per volunteer and month, solicitations per volunteer, one of
+    two overlapping missions."""
+    from collections import defaultdict
+    from itertools import combinations
+
+    import pulp
+
+    started = time.perf_counter()
+    problem = pulp.LpProblem("batch", pulp.LpMaximize)
+    chosen = [pulp.LpVariable(f"x{index}", cat="Binary") for index in range(len(pairs))]
+    problem += pulp.lpSum(points * chosen[i] for i, (_m, _v, points) in enumerate(pairs))
+    per_mission, per_month, per_volunteer = defaultdict(list), defaultdict(list), defaultdict(list)
+    for index, (mission, volunteer, _points) in enumerate(pairs):
+        per_mission[mission.id].append(index)
+        per_month[volunteer.id, mission.month].append(index)
+        per_volunteer[volunteer.id].append(index)
+    missions = {mission.id: mission for mission, _v, _p in pairs}
+    volunteers = {volunteer.id: volunteer for _m, volunteer, _p in pairs}
+    for mission_id, indexes in per_mission.items():
+        problem += pulp.lpSum(chosen[i] for i in indexes) <= missions[mission_id].places_left
+    for (volunteer_id, month), indexes in per_month.items():
+        problem += pulp.lpSum(chosen[i] for i in indexes) <= volunteers[volunteer_id].capacity(
+            month
+        )
+    for volunteer_id, indexes in per_volunteer.items():
+        left = volunteers[volunteer_id].solicitations_left
+        if left is not None:
+            problem += pulp.lpSum(chosen[i] for i in indexes) <= left
+        for first, second in combinations(indexes, 2):
+            if pairs[first][0].occurrence.clashes_with(pairs[second][0].occurrence):
+                problem += chosen[first] + chosen[second] <= 1
+    status = problem.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1))
+    score = round(pulp.value(problem.objective) or 0)
+    return {
+        "score": score,
+        "status": pulp.LpStatus[status],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def documents_figures(renders: int) -> dict:
+    """Convention PDF (full task vs WeasyPrint alone), the annual report, worker memory."""
+    import logging
+
+    from django.utils import timezone
+
+    from conventions import documents
+    from conventions.models import Convention, DocumentStatus, GeneratedDocument
+    from conventions.tasks import generate_document
+
+    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+    conventions = list(Convention.objects.signed().order_by("pk")[:5])
+    subjects = [documents.convention_document(convention) for convention in conventions]
+
+    def regenerate(document) -> float:
+        GeneratedDocument.objects.filter(pk=document.pk).update(
+            status=DocumentStatus.QUEUED, inputs_checksum=""
+        )
+        started = time.perf_counter()
+        generate_document.apply(args=[document.pk]).get()
+        return time.perf_counter() - started
+
+    full, alone = [], []
+    for _round in range(3):
+        for document in subjects:
+            full.append(regenerate(document))
+            html = documents.render_html(document)
+            started = time.perf_counter()
+            documents.html_to_pdf(html)
+            alone.append(time.perf_counter() - started)
+    year = timezone.localdate().year - 1
+    report = documents.network_document(year)
+    annual_seconds = regenerate(report)
+    report.refresh_from_db()
+    from associations.models import Association
+
+    memory = []
+    for number in range(1, renders + 1):
+        regenerate(subjects[number % len(subjects)])
+        if number in (1, 50, 100, 200, 300) or number == renders:
+            memory.append((number, _rss_mb()))
+    return {
+        "convention_pdf_s": round(statistics.median(full), 3),
+        "weasyprint_alone_s": round(statistics.median(alone), 3),
+        "pdf_overhead": round(statistics.median(full) / statistics.median(alone), 2),
+        "annual_report_s": round(annual_seconds, 1),
+        "annual_report_pages": report.page_count,
+        "annual_report_status": report.status,
+        "associations": Association.objects.count(),
+        "memory_mb": memory,
+        "memory_growth_mb": round(memory[-1][1] - memory[0][1], 1),
+        "renders": renders,
+    }
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0  # pragma: no cover - not Linux
+
+
+# --- Load generator ------------------------------------------------------------------------
+
+
+def _get(path: str, cookie: str | None) -> tuple[int, float]:
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+    headers = {"Host": "127.0.0.1"}
+    if cookie:
+        headers["Cookie"] = f"sessionid={cookie}"
+    started = time.perf_counter()
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return response.status, elapsed
+
+
+def latency(path: str, cookie: str | None, *, count: int = 20, budget_s: float = 20) -> dict:
+    _get(path, cookie)  # warm the worker
+    times, started = [], time.perf_counter()
+    while len(times) < count and (time.perf_counter() - started < budget_s or len(times) < 3):
+        status, elapsed = _get(path, cookie)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+        times.append(elapsed * 1000)
+    times.sort()
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 1),
+        "requests": len(times),
+    }
+
+
+def throughput(path: str, cookie: str | None, *, seconds: float = 4, clients: int = 2) -> float:
+    """Requests per second with `clients` threads asking one after another."""
+    done = [0] * clients
+    stop = time.perf_counter() + seconds
+
+    def ask(slot: int) -> None:
+        while time.perf_counter() < stop:
+            _get(path, cookie)
+            done[slot] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=ask, args=(slot,)) for slot in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / (time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict):
+    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "solidaren.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    try:
+        for _attempt in range(100):
+            try:
+                _get("/bench/ok", None)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+# --- The parent ----------------------------------------------------------------------------
+
+
+def _database_env(base_url: str | None, size: Size, data_dir: Path) -> dict:
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    env["DATA_DIR"] = str(data_dir / size.name)
+    # The sessions made in the child process must be readable by gunicorn.
+    env["SECRET_KEY"] = secrets.token_urlsafe(40)
+    if base_url:
+        parsed = urlparse(base_url)
+        name = f"{parsed.path.lstrip('/')}_bench_{size.name}"
+        env["DATABASE_URL"] = parsed._replace(path=f"/{name}").geturl()
+    return env
+
+
+def _recreate_database(env: dict, size: Size) -> None:
+    url = env.get("DATABASE_URL")
+    if url:
+        import psycopg
+
+        parsed = urlparse(url)
+        name = parsed.path.lstrip("/")
+        admin = parsed._replace(path="/postgres").geturl()
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+    else:
+        shutil.rmtree(env["DATA_DIR"], ignore_errors=True)
+
+
+def _manage(env: dict, *args: str, capture: bool = False) -> str:
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return result.stdout or ""
+
+
+def _child(env: dict, action: str, **options) -> dict:
+    output = _manage(
+        env, "bench_portal", "--child", action, "--options", json.dumps(options), capture=True
+    )
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def run(scale: str, *, out: Path, log=print) -> dict:
+    base_url = os.environ.get("DATABASE_URL") or None
+    engine = "postgresql" if base_url and base_url.startswith("postgres") else "sqlite"
+    if engine == "sqlite":
+        base_url = None
+        log(
+            "ATTENTION : DATABASE_URL n'est pas une base PostgreSQL : mesure sur SQLite, "
+            "qui ne dit rien des performances en production."
+        )
+    data_dir = BASE_DIR / "data" / "bench"
+    results: dict = {
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "engine": engine,
+        "scale": scale,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+        "targets": TARGETS,
+        "sizes": {},
+    }
+    clock = time.perf_counter()
+    sizes = SCALES[scale]
+    for size in sizes:
+        env = _database_env(base_url, size, data_dir)
+        _recreate_database(env, size)
+        log(f"== {size.name} : base, puis données ({size.volunteers} volontaires)")
+        _manage(env, "migrate", "--noinput", "-v0")
+        started = time.perf_counter()
+        _manage(
+            env,
+            "generate_scale_data",
+            "--volunteers",
+            str(size.volunteers),
+            "--missions",
+            str(size.missions),
+            "--associations",
+            str(size.associations),
+        )
+        generation = time.perf_counter() - started
+        log(f"== {size.name} : requêtes par page, rapprochement")
+        measured = _child(
+            env,
+            "in_process",
+            batch=[size.batch_missions, size.batch_volunteers],
+        )
+        server_env = {
+            **env,
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",
+            "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "BENCH_BARE_VIEW": "1",
+            "LOG_LEVEL": "WARNING",
+            "DATABASE_CONN_MAX_AGE": "60",
+        }
+        _manage(server_env, "collectstatic", "--noinput", "-v0")
+        log(f"== {size.name} : gunicorn, pages")
+        pages = {}
+        with gunicorn(server_env):
+            bare_latency = latency("/bench/ok", None)
+            bare = throughput("/bench/ok", None)
+            for key, label, persona in PAGES:
+                cookie = measured["cookies"].get(persona) if persona else None
+                path = measured["urls"][key]
+                figures = latency(path, cookie)
+                rate = throughput(path, cookie)
+                pages[key] = {
+                    "label": label,
+                    "path": path,
+                    **figures,
+                    "queries": measured["queries"][key],
+                    "requests_per_s": round(rate, 1),
+                    "throughput_ratio": round(rate / bare, 3),
+                }
+                log(f"   {label:<38} p95 {figures['p95_ms']:>8.1f} ms")
+        results["sizes"][size.name] = {
+            "volunteers": size.volunteers,
+            "missions": size.missions,
+            "associations": size.associations,
+            "generation_s": round(generation, 1),
+            "bare": {**bare_latency, "requests_per_s": round(bare, 1)},
+            "pages": pages,
+            "top10": measured["top10"],
+            "batch": measured["batch"],
+        }
+    small, large = sizes[0].name, sizes[-1].name
+    results["growth"] = {
+        key: round(
+            results["sizes"][large]["pages"][key]["p95_ms"]
+            / results["sizes"][small]["pages"][key]["p95_ms"],
+            2,
+        )
+        for key, _label, _persona in PAGES
+    }
+    log("== documents")
+    env = _database_env(base_url, sizes[0], data_dir)
+    results["documents"] = _child(env, "documents", renders=300 if scale == "full" else 60)
+    results["total_s"] = round(time.perf_counter() - clock)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    return results
+
+
+def _mark(value, target, *, at_most: bool = True) -> str:
+    if value is None:
+        return "?"
+    return "ok" if (value <= target if at_most else value >= target) else "NON"
+
+
+def table(results: dict) -> str:
+    """The readable table of `run`'s results, with each target and whether it is met."""
+    sizes = list(results["sizes"])
+    small, large = sizes[0], sizes[-1]
+    lines = [
+        f"make bench — {results['when']} — {results['engine']} — échelle {results['scale']} — "
+        f"{results['cpus']} cœurs (charge au départ {results['load_average_at_start'][0]:.1f})",
+        "",
+        f"Pages (gunicorn 2 workers sync, DEBUG=0) — cible : p95 ≤ {TARGETS['page_p95_ms']} ms, "
+        f"≤ {TARGETS['queries_per_page']} requêtes SQL constantes, débit ≥ "
+        f"{TARGETS['throughput_ratio']:.0%} de la vue nue, croissance ≤ {TARGETS['growth_ratio']}",
+        f"{'page':<38} {'méd ' + small:>9} {'p95 ' + small:>9} {'SQL':>4} "
+        f"{'méd ' + large:>10} {'p95 ' + large:>10} {'SQL':>4} {'débit/nue':>9} "
+        f"{'croiss.':>8}  cibles",
+    ]
+    for key, label, _persona in PAGES:
+        first = results["sizes"][small]["pages"][key]
+        last = results["sizes"][large]["pages"][key]
+        growth = results["growth"][key]
+        marks = [
+            _mark(last["p95_ms"], TARGETS["page_p95_ms"]),
+            _mark(max(first["queries"], last["queries"]), TARGETS["queries_per_page"])
+            if first["queries"] == last["queries"]
+            else "NON",
+            _mark(last["throughput_ratio"], TARGETS["throughput_ratio"], at_most=False),
+            _mark(growth, TARGETS["growth_ratio"]),
+        ]
+        lines.append(
+            f"{label:<38} {first['median_ms']:>9.1f} {first['p95_ms']:>9.1f} "
+            f"{first['queries']:>4} {last['median_ms']:>10.1f} {last['p95_ms']:>10.1f} "
+            f"{last['queries']:>4} {last['throughput_ratio']:>9.3f} {growth:>8.2f}  "
+            f"{'/'.join(marks)}"
+        )
+    bare = results["sizes"][large]["bare"]
+    lines.append(
+        f"{'(vue nue /bench/ok)':<38} p95 {bare['p95_ms']} ms, {bare['requests_per_s']} req/s"
+    )
+    top10 = results["sizes"][large]["top10"]
+    batch = results["sizes"][large]["batch"]
+    documents = results["documents"]
+    lines += [
+        "",
+        f"Rapprochement à {results['sizes'][large]['volunteers']:,} volontaires",
+        f"  10 meilleurs candidats d'une mission : médiane {top10['median_ms']} ms, max "
+        f"{top10['max_ms']} ms (cible ≤ {TARGETS['top10_ms']} ms : "
+        f"{_mark(top10['median_ms'], TARGETS['top10_ms'])})",
+        f"  attribution groupée {batch['missions']} missions × {batch['volunteers_considered']:,} "
+        f"volontaires ({batch['pairs']:,} paires) : {batch['seconds']} s (cible ≤ "
+        f"{TARGETS['batch_s']} s : {_mark(batch['seconds'], TARGETS['batch_s'])})",
+        f"  score {batch['score']} ; glouton {batch['greedy_score']} ; optimum exact (CBC, "
+        f"{batch['exact_status']}, {batch['exact_seconds']} s) {batch['exact_score']} : "
+        f"{'égal' if batch['score'] == batch['exact_score'] else 'DIFFÉRENT'}",
+        "",
+        "Documents",
+        f"  convention PDF : {documents['convention_pdf_s']} s (WeasyPrint seul "
+        f"{documents['weasyprint_alone_s']} s, rapport {documents['pdf_overhead']} ; cible ≤ "
+        f"{TARGETS['pdf_overhead']} : {_mark(documents['pdf_overhead'], TARGETS['pdf_overhead'])})",
+        f"  rapport annuel du réseau ({documents['associations']} associations) : "
+        f"{documents['annual_report_s']} s, {documents['annual_report_pages']} pages",
+        f"  mémoire d'un worker sur {documents['renders']} rendus (Mo) : "
+        + ", ".join(f"{n}: {mb}" for n, mb in documents["memory_mb"])
+        + f" (croissance {documents['memory_growth_mb']} Mo)",
+        "",
+        f"Durée totale : {results['total_s']} s",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,190 @@
+"""The candidate loader (volontaires/candidates.py) against the rules on every volunteer.
+
+The former path built snapshots of every volunteer of the programme and let the pure rules
+(`matching.rank`, `matching.solve_batch`) sort them out; the loader asks the database for the
+plausible ones only, nearest quartiers first. On a varied world (quartiers and neighbours,
+communes, types, slots, paused and withdrawn volunteers, languages, verification, monthly
+load, accepted missions at the same time, continuity with a resident), both give the same
+rankings, the same top-k for every k, and batch plans of the same total score.
+"""
+
+import datetime
+import random
+
+import pytest
+
+from tests.factories import (
+    AssignmentFactory,
+    AvailabilitySlotFactory,
+    EnrolmentFactory,
+    LanguageFactory,
+    MissionFactory,
+    MissionTypeFactory,
+    ProgrammeFactory,
+    QuartierFactory,
+    ResidentFactory,
+    VolunteerProfileFactory,
+)
+from volontaires import candidates, matching
+from volontaires.models import EnrolmentStatus, Mission, VolunteerProfile
+
+TODAY = datetime.date(2026, 3, 1)
+MONDAY = datetime.date(2026, 3, 2)
+
+
+@pytest.fixture
+def world(db):
+    """60 volunteers drawn with a fixed seed, and six missions unlike each other."""
+    draw = random.Random(12)  # noqa: S311 - a reproducible test world, no secret
+    programme = ProgrammeFactory(slug="programme-candidats")
+    other_programme = ProgrammeFactory(slug="autre-programme")
+    groceries = MissionTypeFactory(name="Portage de courses", at_residents_home=True)
+    calls = MissionTypeFactory(name="Appels de convivialité", at_residents_home=False)
+    centre, north, south = (QuartierFactory() for _ in range(3))
+    centre.neighbours.add(north)
+    french, arabic = LanguageFactory(code="fr"), LanguageFactory(code="ar", name="arabe")
+    resident = ResidentFactory(programme=programme, quartier=centre, language=arabic)
+    windows = [(9, 12), (9, 17), (9, 17), (10, 11), (14, 16)]
+    for _number in range(60):
+        volunteer = VolunteerProfileFactory(
+            quartier=draw.choice([centre, north, south, None]),
+            commune=draw.choice(["Rennes", "Rennes", "Cesson-Sévigné"]),
+            is_verified=draw.random() < 0.7,
+            max_missions_per_month=draw.choice([1, 2, 4]),
+        )
+        volunteer.mission_types.add(*draw.sample([groceries, calls], draw.choice([1, 2])))
+        volunteer.languages.add(*draw.sample([french, arabic], draw.choice([0, 1, 2])))
+        for weekday in draw.sample([0, 1, 2], draw.choice([0, 1, 2, 3])):
+            start, end = draw.choice(windows)
+            AvailabilitySlotFactory(
+                volunteer=volunteer,
+                weekday=weekday,
+                start_time=datetime.time(start),
+                end_time=datetime.time(end),
+            )
+        status = draw.choice([EnrolmentStatus.ACTIVE] * 4 + [EnrolmentStatus.PAUSED, "desiste"])
+        EnrolmentFactory(
+            volunteer=volunteer,
+            programme=draw.choice([programme, programme, other_programme]),
+            status=status,
+            withdrawn_at=datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC)
+            if status == "desiste"
+            else None,
+        )
+        if draw.random() < 0.3:  # an accepted or done mission this month (load, clashes)
+            done = draw.random() < 0.5
+            AssignmentFactory(
+                volunteer=volunteer,
+                status="realisee" if done else "acceptee",
+                done_on=datetime.date(2026, 2, 23) if done else None,
+                mission=MissionFactory(
+                    programme=programme,
+                    mission_type=groceries,
+                    resident=resident if draw.random() < 0.5 else None,
+                    date=draw.choice([MONDAY, datetime.date(2026, 2, 23)]),
+                    start_time=datetime.time(10, 30),
+                    end_time=datetime.time(11, 30),
+                ),
+            )
+    missions = [
+        MissionFactory(programme=programme, mission_type=calls, quartier=centre),
+        MissionFactory(
+            programme=programme, mission_type=groceries, quartier=centre, resident=resident
+        ),
+        MissionFactory(
+            programme=programme,
+            mission_type=calls,
+            quartier=north,
+            required_language=arabic,
+            places=2,
+        ),
+        MissionFactory(
+            programme=programme,
+            mission_type=calls,
+            quartier=None,
+            date=None,
+            recurrence_weekday=1,
+            start_time=datetime.time(14),
+            end_time=datetime.time(15),
+        ),
+        MissionFactory(
+            programme=programme,
+            mission_type=groceries,
+            quartier=south,
+            date=datetime.date(2026, 3, 4),
+            start_time=datetime.time(9),
+            end_time=datetime.time(12),
+            places=3,
+        ),
+        MissionFactory(
+            programme=programme, mission_type=calls, quartier=south, commune="Cesson-Sévigné"
+        ),
+    ]
+    return missions
+
+
+def rules_on_everyone(mission: Mission) -> list[matching.Candidate]:
+    """The former path: snapshots of every volunteer, the pure rules decide."""
+    [data] = candidates.mission_snapshots([mission], today=TODAY)
+    return matching.rank(
+        data, candidates.volunteer_snapshots(VolunteerProfile.objects.all()), today=TODAY
+    )
+
+
+@pytest.mark.django_db
+def test_the_loader_ranks_exactly_as_the_rules_on_every_volunteer(world):
+    compared = 0
+    for mission in world:
+        everyone = rules_on_everyone(mission)
+        assert candidates.rank_candidates(mission, today=TODAY) == everyone
+        for limit in (1, 2, 3, 5, 8):
+            assert (
+                candidates.rank_candidates(mission, today=TODAY, limit=limit) == (everyone[:limit])
+            )
+        compared += len(everyone)
+    assert compared >= 10  # the world gives each mission real candidates to compare
+
+
+@pytest.mark.django_db
+def test_the_loader_reads_only_plausible_volunteers(world):
+    mission = world[0]
+    [data] = candidates.mission_snapshots([mission], today=TODAY)
+    plausible = set(candidates.plausible_volunteers(data).values_list("pk", flat=True))
+    eligible = {candidate.volunteer_id for candidate in rules_on_everyone(mission)}
+
+    assert eligible <= plausible
+    assert len(plausible) < VolunteerProfile.objects.count() / 2
+
+
+@pytest.mark.django_db
+def test_batch_from_the_loader_scores_as_the_batch_on_every_volunteer(world):
+    missions = Mission.objects.filter(pk__in=[mission.pk for mission in world])
+    mission_data = candidates.mission_snapshots(missions, today=TODAY)
+    everyone = candidates.volunteer_snapshots(VolunteerProfile.objects.all())
+    loaded = candidates.volunteer_snapshots(candidates.batch_volunteers(mission_data, today=TODAY))
+
+    former = matching.solve_batch(mission_data, everyone, today=TODAY)
+    new = matching.solve_batch(mission_data, loaded, today=TODAY)
+
+    assert len(loaded) < len(everyone)
+    assert matching.total_score(new, mission_data, everyone, today=TODAY) == (
+        matching.total_score(former, mission_data, everyone, today=TODAY)
+    )
+    assert sum(map(len, new.values())) >= 3
+
+
+@pytest.mark.django_db
+def test_excluded_volunteers_come_with_their_reasons(world):
+    mission = world[1]  # at a resident's home: verification, type, slot, status...
+
+    excluded, total = candidates.excluded_volunteers(mission, today=TODAY, limit=5)
+
+    enrolled = VolunteerProfile.objects.filter(enrolments__programme=mission.programme)
+    eligible = {candidate.volunteer_id for candidate in rules_on_everyone(mission)}
+    # Those the database rules out; the few it lets through that the rules then refuse
+    # (e.g. a clash with an accepted mission) are not counted.
+    assert enrolled.exclude(pk__in=eligible).count() - 3 <= total
+    assert total <= enrolled.exclude(pk__in=eligible).count()
+    assert len(excluded) == min(5, total)
+    assert all(volunteer.reasons for volunteer in excluded)
+    assert not eligible & {volunteer.volunteer_id for volunteer in excluded}

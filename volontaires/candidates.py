@@ -1,0 +1,593 @@
+"""Loading matching data from the database: only the plausible candidates, nearest first.
+
+`volontaires/matching.py` holds the pure rules (eligibility, explained score, batch solver) on
+plain dataclasses; this module is the one place that reads the ORM for them. The hard
+constraints become SQL filters (`plausible_volunteers`): active in the programme, mission type
+accepted, an availability slot covering the time, the required language, verified for a
+resident's home, not already asked for this mission, under the monthly maximum for dated
+missions. They never exclude an eligible volunteer: the rules of `matching` still run on every
+row read (clashes with accepted missions, weekly missions in the monthly count...), so results
+are those of the rules on every volunteer, which tests compare on the crafted cases.
+
+Ranking one mission reads the plausible volunteers' ids and their distance class (same
+quartier or already helping the resident, neighbouring quartier, same commune, elsewhere) in
+one query, then builds snapshots and explained scores for the nearest classes only, going
+farther only while someone there could still beat the current top (`best_possible_score`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from volontaires.matching import (
+    POINTS_NEIGHBOUR_QUARTIER,
+    POINTS_SAME_COMMUNE,
+    POINTS_SAME_QUARTIER,
+    Assignments,
+    Candidate,
+    MissionData,
+    Occurrence,
+    Slot,
+    VolunteerData,
+    best_possible_score,
+    ineligibility_reasons,
+    rank,
+    solve_batch,
+    solve_greedy,
+)
+from volontaires.models import (
+    COMMITTED,
+    PLACE_HOLDING,
+    Assignment,
+    AssignmentSource,
+    AssignmentStatus,
+    AvailabilitySlot,
+    Enrolment,
+    EnrolmentStatus,
+    Language,
+    Mission,
+    MissionType,
+    Quartier,
+    Urgency,
+    VolunteerProfile,
+)
+
+# Proposals counting in the monthly solicitation limit (staff's and the batch's).
+SOLICITING_SOURCES = [AssignmentSource.STAFF, AssignmentSource.BATCH]
+
+# Distance classes, nearest first, with the proximity points of the score in each.
+SAME_QUARTIER, NEIGHBOUR, SAME_COMMUNE, ELSEWHERE = range(4)
+CLASS_POINTS = {
+    SAME_QUARTIER: POINTS_SAME_QUARTIER,
+    NEIGHBOUR: POINTS_NEIGHBOUR_QUARTIER,
+    SAME_COMMUNE: POINTS_SAME_COMMUNE,
+    ELSEWHERE: 0,
+}
+
+
+def mission_snapshots(
+    missions: Iterable[Mission] | QuerySet, *, today: datetime.date
+) -> list[MissionData]:
+    """Plain data of missions, read in a fixed number of queries."""
+    queryset = (
+        missions
+        if isinstance(missions, QuerySet)
+        else Mission.objects.filter(pk__in=[mission.pk for mission in missions])
+    )
+    queryset = (
+        queryset.select_related("mission_type", "quartier", "resident")
+        .prefetch_related(Prefetch("quartier__neighbours", queryset=Quartier.objects.only("id")))
+        .annotate(held_places=Count("assignments", filter=Q(assignments__status__in=PLACE_HOLDING)))
+    )
+    language_names = dict(Language.objects.values_list("code", "name"))
+    snapshots = []
+    for mission in queryset:
+        snapshots.append(
+            MissionData(
+                id=mission.pk,
+                programme_id=mission.programme_id,
+                mission_type_id=mission.mission_type_id,
+                mission_type_name=mission.mission_type.name,
+                at_residents_home=mission.mission_type.at_residents_home,
+                occurrence=Occurrence(
+                    mission.weekday, mission.start_time, mission.end_time, mission.date
+                ),
+                month=mission.month(today),
+                places_left=max(0, mission.places - mission.held_places),
+                commune=mission.commune,
+                quartier_id=mission.quartier_id,
+                quartier_name=mission.quartier.name if mission.quartier else "",
+                neighbour_quartier_ids=frozenset(
+                    quartier.pk for quartier in mission.quartier.neighbours.all()
+                )
+                if mission.quartier
+                else frozenset(),
+                required_language=mission.required_language_id,
+                resident_id=mission.resident_id,
+                resident_language=mission.resident.language_id if mission.resident else None,
+                language_names=language_names,
+                urgent=mission.urgency == Urgency.URGENT,
+            )
+        )
+    return snapshots
+
+
+def volunteer_snapshots(
+    volunteers: Iterable[VolunteerProfile] | QuerySet,
+    *,
+    solicitations_on: datetime.date | None = None,
+) -> list[VolunteerData]:
+    """Plain data of volunteers with their commitments, read in a fixed number of queries."""
+    queryset = (
+        volunteers
+        if isinstance(volunteers, QuerySet)
+        else VolunteerProfile.objects.filter(pk__in=[volunteer.pk for volunteer in volunteers])
+    )
+    profiles = list(
+        queryset.select_related("user", "quartier").prefetch_related(
+            Prefetch("mission_types", queryset=MissionType.objects.only("id")),
+            Prefetch("languages", queryset=Language.objects.only("code")),
+            "availability_slots",
+            "enrolments",
+        )
+    )
+    history = _assignment_history([profile.pk for profile in profiles])
+    left = _solicitations_left(profiles, solicitations_on) if solicitations_on is not None else {}
+    snapshots = []
+    for profile in profiles:
+        past = history[profile.pk]
+        snapshots.append(
+            VolunteerData(
+                id=profile.pk,
+                name=profile.user.get_full_name() or profile.user.email,
+                mission_type_ids=frozenset(kind.pk for kind in profile.mission_types.all()),
+                slots=tuple(
+                    Slot(slot.weekday, slot.start_time, slot.end_time)
+                    for slot in profile.availability_slots.all()
+                ),
+                programme_status={
+                    enrolment.programme_id: enrolment.status
+                    for enrolment in profile.enrolments.all()
+                },
+                max_missions_per_month=profile.max_missions_per_month,
+                verified=profile.is_verified,
+                languages=frozenset(language.pk for language in profile.languages.all()),
+                commune=profile.commune,
+                quartier_id=profile.quartier_id,
+                quartier_name=profile.quartier.name if profile.quartier else "",
+                solicitations_left=left.get(profile.pk),
+                **past,
+            )
+        )
+    return snapshots
+
+
+def _assignment_history(volunteer_ids: list[int]) -> dict[int, dict]:
+    """Per volunteer: monthly load, accepted time windows, residents helped, missions asked."""
+    history: dict[int, dict] = {
+        volunteer_id: {
+            "missions_by_month": Counter(),
+            "busy": [],
+            "helped_resident_ids": set(),
+            "mission_ids": set(),
+            "last_done_on": None,
+        }
+        for volunteer_id in volunteer_ids
+    }
+    rows = Assignment.objects.filter(volunteer_id__in=volunteer_ids).values_list(
+        "volunteer_id",
+        "mission_id",
+        "status",
+        "answered_at",
+        "proposed_at",
+        "done_on",
+        "mission__date",
+        "mission__recurrence_weekday",
+        "mission__start_time",
+        "mission__end_time",
+        "mission__resident_id",
+    )
+    for (
+        volunteer_id,
+        mission_id,
+        status,
+        answered_at,
+        proposed_at,
+        done_on,
+        date,
+        recurrence_weekday,
+        start,
+        end,
+        resident_id,
+    ) in rows:
+        entry = history[volunteer_id]
+        entry["mission_ids"].add(mission_id)
+        if status not in COMMITTED:
+            continue
+        day = date or timezone.localdate(answered_at or proposed_at)
+        entry["missions_by_month"][day.year, day.month] += 1
+        if resident_id is not None:
+            entry["helped_resident_ids"].add(resident_id)
+        if status == AssignmentStatus.ACCEPTED:
+            weekday = date.weekday() if date else recurrence_weekday
+            entry["busy"].append(Occurrence(weekday, start, end, date))
+        elif done_on and (entry["last_done_on"] is None or done_on > entry["last_done_on"]):
+            entry["last_done_on"] = done_on
+    return {
+        volunteer_id: {
+            "missions_by_month": dict(entry["missions_by_month"]),
+            "busy": tuple(entry["busy"]),
+            "helped_resident_ids": frozenset(entry["helped_resident_ids"]),
+            "mission_ids": frozenset(entry["mission_ids"]),
+            "last_done_on": entry["last_done_on"],
+        }
+        for volunteer_id, entry in history.items()
+    }
+
+
+def _today(today: datetime.date | None) -> datetime.date:
+    return today or timezone.localdate()
+
+
+def _today(today: datetime.date | None) -> datetime.date:
+    return today or timezone.localdate()
+
+
+def solicitations_by_volunteer(volunteer_ids, *, today: datetime.date) -> dict[int, int]:
+    """Per volunteer, the proposals made by staff or the batch this calendar month (the figure
+    the monthly limit is checked against)."""
+    rows = (
+        Assignment.objects.filter(
+            volunteer_id__in=list(volunteer_ids),
+            source__in=SOLICITING_SOURCES,
+            proposed_at__year=today.year,
+            proposed_at__month=today.month,
+        )
+        .values("volunteer_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {row["volunteer_id"]: row["count"] for row in rows}
+
+
+def _solicitations_left(profiles: Sequence[VolunteerProfile], today: datetime.date) -> dict:
+    used = solicitations_by_volunteer([profile.pk for profile in profiles], today=today)
+    return {
+        profile.pk: max(0, profile.solicitations_limit - used.get(profile.pk, 0))
+        for profile in profiles
+    }
+
+
+def _month_bounds(month: tuple[int, int]) -> tuple[datetime.date, datetime.date]:
+    year, number = month
+    first = datetime.date(year, number, 1)
+    following = datetime.date(year + number // 12, number % 12 + 1, 1)
+    return first, following
+
+
+def plausible_volunteers(mission: MissionData) -> QuerySet:
+    """Volunteers meeting the mission's hard constraints that SQL can check (see the module
+    docstring); a superset of the eligible ones, never missing one."""
+    occurrence = mission.occurrence
+    accepts_type = VolunteerProfile.mission_types.through.objects.filter(
+        volunteerprofile_id=OuterRef("pk"), missiontype_id=mission.mission_type_id
+    )
+    queryset = VolunteerProfile.objects.filter(
+        Exists(
+            Enrolment.objects.filter(
+                volunteer_id=OuterRef("pk"),
+                programme_id=mission.programme_id,
+                status=EnrolmentStatus.ACTIVE,
+            )
+        ),
+        Exists(accepts_type),
+        Exists(
+            AvailabilitySlot.objects.filter(
+                volunteer_id=OuterRef("pk"),
+                weekday=occurrence.weekday,
+                start_time__lte=occurrence.start,
+                end_time__gte=occurrence.end,
+            )
+        ),
+    ).exclude(Exists(Assignment.objects.filter(mission_id=mission.id, volunteer_id=OuterRef("pk"))))
+    if mission.at_residents_home:
+        queryset = queryset.filter(is_verified=True)
+    if mission.required_language:
+        queryset = queryset.filter(
+            Exists(
+                VolunteerProfile.languages.through.objects.filter(
+                    volunteerprofile_id=OuterRef("pk"), language_id=mission.required_language
+                )
+            )
+        )
+    # Monthly maximum: dated missions of that month only (weekly ones are counted by the
+    # rules in Python), so that the filter never drops an eligible volunteer.
+    first, following = _month_bounds(mission.month)
+    month_load = (
+        Assignment.objects.filter(
+            volunteer_id=OuterRef("pk"),
+            status__in=COMMITTED,
+            mission__date__gte=first,
+            mission__date__lt=following,
+        )
+        .order_by()
+        .values("volunteer_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return queryset.annotate(
+        month_load=Coalesce(Subquery(month_load, output_field=IntegerField()), Value(0))
+    ).filter(month_load__lt=F("max_missions_per_month"))
+
+
+def _distance_class(mission: MissionData, helped: set[int]) -> Case:
+    whens = []
+    if helped:
+        whens.append(When(pk__in=helped, then=Value(SAME_QUARTIER)))
+    if mission.quartier_id is not None:
+        whens.append(When(quartier_id=mission.quartier_id, then=Value(SAME_QUARTIER)))
+    if mission.neighbour_quartier_ids:
+        whens.append(When(quartier_id__in=mission.neighbour_quartier_ids, then=Value(NEIGHBOUR)))
+    whens.append(When(commune=mission.commune, then=Value(SAME_COMMUNE)))
+    return Case(*whens, default=Value(ELSEWHERE), output_field=IntegerField())
+
+
+def _helped_volunteer_ids(mission: MissionData) -> set[int]:
+    if mission.resident_id is None:
+        return set()
+    return set(
+        Assignment.objects.filter(
+            mission__resident_id=mission.resident_id, status__in=COMMITTED
+        ).values_list("volunteer_id", flat=True)
+    )
+
+
+def top_candidates(
+    mission_data: MissionData,
+    *,
+    today: datetime.date,
+    limit: int | None,
+    solicitable_on: datetime.date | None = None,
+) -> list[Candidate]:
+    """The `limit` best eligible volunteers (all with None), exactly as `matching.rank` on
+    every volunteer would order them, reading the nearest distance classes only.
+
+    With `solicitable_on`, volunteers who reached their monthly solicitation limit that
+    month are left out too (proposing, not showing)."""
+    helped = _helped_volunteer_ids(mission_data)
+    plausible = plausible_volunteers(mission_data)
+    if solicitable_on is not None:
+        plausible = _under_solicitation_limit(plausible, solicitable_on)
+    by_class: dict[int, list[int]] = {klass: [] for klass in CLASS_POINTS}
+    rows = plausible.annotate(distance=_distance_class(mission_data, helped)).values_list(
+        "pk", "distance"
+    )
+    for pk, distance in rows.order_by("distance", "pk"):
+        by_class[distance].append(pk)
+    ranked: list[Candidate] = []
+    to_read: list[int] = []
+    for klass in CLASS_POINTS:
+        to_read += by_class[klass]
+        farther = [later for later in CLASS_POINTS if later > klass and by_class[later]]
+        if not farther or limit is None:
+            continue  # read everything left in one round
+        if len(ranked) + len(to_read) < limit:
+            continue  # too few so far: read the next class in the same round
+        if to_read:
+            snapshots = volunteer_snapshots(VolunteerProfile.objects.filter(pk__in=to_read))
+            ranked = sorted(
+                ranked + rank(mission_data, snapshots, today=today),
+                key=lambda candidate: (-candidate.score, candidate.volunteer_id),
+            )
+            to_read = []
+        bound = best_possible_score(
+            mission_data, proximity=CLASS_POINTS[farther[0]], continuity=False
+        )
+        # Strictly better: a farther volunteer with the same score and a lower id would win.
+        if len(ranked) >= limit and ranked[limit - 1].score > bound:
+            return ranked[:limit]
+    if to_read:
+        snapshots = volunteer_snapshots(VolunteerProfile.objects.filter(pk__in=to_read))
+        ranked = sorted(
+            ranked + rank(mission_data, snapshots, today=today),
+            key=lambda candidate: (-candidate.score, candidate.volunteer_id),
+        )
+    return ranked if limit is None else ranked[:limit]
+
+
+def _under_solicitation_limit(queryset: QuerySet, today: datetime.date) -> QuerySet:
+    solicited = (
+        Assignment.objects.filter(
+            volunteer_id=OuterRef("pk"),
+            source__in=SOLICITING_SOURCES,
+            proposed_at__year=today.year,
+            proposed_at__month=today.month,
+        )
+        .order_by()
+        .values("volunteer_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return queryset.annotate(
+        solicited=Coalesce(Subquery(solicited, output_field=IntegerField()), Value(0)),
+        solicitation_limit=Coalesce(
+            "max_solicitations_per_month", Value(settings.VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH)
+        ),
+    ).filter(solicited__lt=F("solicitation_limit"))
+
+
+@dataclass(frozen=True)
+class Excluded:
+    volunteer_id: int
+    name: str
+    reasons: tuple[str, ...]
+
+
+def excluded_volunteers(
+    mission: Mission, *, today: datetime.date | None = None, limit: int = 30
+) -> tuple[list[Excluded], int]:
+    """Volunteers of the mission's programme that the database rules out of its candidates,
+    nearest first, each with the French reasons; at most `limit` of them, and how many in all
+    (the few it lets through that the rules then refuse, e.g. a clash with an accepted
+    mission, are not counted: counting them would mean reading every plausible volunteer)."""
+    today = _today(today)
+    [mission_data] = mission_snapshots([mission], today=today)
+    enrolled = VolunteerProfile.objects.filter(
+        Exists(
+            Enrolment.objects.filter(
+                volunteer_id=OuterRef("pk"), programme_id=mission_data.programme_id
+            )
+        )
+    ).exclude(pk__in=plausible_volunteers(mission_data).values("pk"))
+    total = enrolled.count()
+    nearest = (
+        enrolled.annotate(distance=_distance_class(mission_data, set()))
+        .order_by("distance", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    snapshots = volunteer_snapshots(VolunteerProfile.objects.filter(pk__in=list(nearest)))
+    order = {pk: position for position, pk in enumerate(nearest)}
+    return (
+        sorted(
+            (
+                Excluded(data.id, data.name, tuple(ineligibility_reasons(mission_data, data)))
+                for data in snapshots
+            ),
+            key=lambda excluded: order[excluded.volunteer_id],
+        ),
+        total,
+    )
+
+
+def eligibility(
+    mission: Mission, volunteer: VolunteerProfile, *, today: datetime.date | None = None
+) -> list[str]:
+    """The French reasons why `volunteer` may not take `mission`; empty when eligible."""
+    [mission_data] = mission_snapshots([mission], today=_today(today))
+    [volunteer_data] = volunteer_snapshots([volunteer])
+    return ineligibility_reasons(mission_data, volunteer_data)
+
+
+def rank_candidates(
+    mission: Mission,
+    volunteers: Iterable[VolunteerProfile] | QuerySet | None = None,
+    *,
+    today: datetime.date | None = None,
+    limit: int | None = None,
+) -> list[Candidate]:
+    """Eligible volunteers for `mission`, best first, each with an explained score.
+
+    By default, among every volunteer of the mission's programme, reading the plausible
+    ones only (`top_candidates`); `limit` keeps the best ones.
+    """
+    today = _today(today)
+    [mission_data] = mission_snapshots([mission], today=today)
+    if volunteers is None:
+        return top_candidates(mission_data, today=today, limit=limit)
+    ranked = rank(mission_data, volunteer_snapshots(volunteers), today=today)
+    return ranked if limit is None else ranked[:limit]
+
+
+def batch_volunteers(missions: Sequence[MissionData], *, today: datetime.date) -> QuerySet:
+    """Volunteers who could take at least one of `missions` and may still be solicited this
+    month: active in one of their programmes, accepting one of their types, free on one of
+    their weekdays (the pair-by-pair rules then run in `matching.eligible_pairs`)."""
+    programme_ids = {mission.programme_id for mission in missions}
+    type_ids = {mission.mission_type_id for mission in missions}
+    weekdays = {mission.occurrence.weekday for mission in missions}
+    queryset = VolunteerProfile.objects.filter(
+        Exists(
+            Enrolment.objects.filter(
+                volunteer_id=OuterRef("pk"),
+                programme_id__in=programme_ids,
+                status=EnrolmentStatus.ACTIVE,
+            )
+        ),
+        Exists(
+            VolunteerProfile.mission_types.through.objects.filter(
+                volunteerprofile_id=OuterRef("pk"), missiontype_id__in=type_ids
+            )
+        ),
+        Exists(AvailabilitySlot.objects.filter(volunteer_id=OuterRef("pk"), weekday__in=weekdays)),
+    )
+    return _under_solicitation_limit(queryset, today)
+
+
+def _as_data(
+    missions: Iterable[Mission | MissionData] | QuerySet,
+    volunteers: Iterable[VolunteerProfile | VolunteerData] | QuerySet,
+    today: datetime.date,
+    solicitations_on: datetime.date | None = None,
+) -> tuple[list[MissionData], list[VolunteerData]]:
+    """Plain data from model instances or querysets; plain data is passed through."""
+    if isinstance(missions, QuerySet):
+        mission_data = mission_snapshots(missions, today=today)
+    else:
+        items = list(missions)
+        models = [item for item in items if isinstance(item, Mission)]
+        by_id = {data.id: data for data in mission_snapshots(models, today=today)} if models else {}
+        mission_data = [by_id[item.pk] if isinstance(item, Mission) else item for item in items]
+    if isinstance(volunteers, QuerySet):
+        volunteer_data = volunteer_snapshots(volunteers, solicitations_on=solicitations_on)
+    else:
+        items = list(volunteers)
+        profiles = [item for item in items if isinstance(item, VolunteerProfile)]
+        by_id = (
+            {
+                data.id: data
+                for data in volunteer_snapshots(profiles, solicitations_on=solicitations_on)
+            }
+            if profiles
+            else {}
+        )
+        volunteer_data = [
+            by_id[item.pk] if isinstance(item, VolunteerProfile) else item for item in items
+        ]
+    return mission_data, volunteer_data
+
+
+def assign_batch(
+    missions: Iterable[Mission | MissionData] | QuerySet,
+    volunteers: Iterable[VolunteerProfile | VolunteerData] | QuerySet,
+    *,
+    today: datetime.date,
+    solicitations_on: datetime.date | None = None,
+) -> Assignments:
+    """Mission id → volunteer ids maximising the total score (see `matching.solve_batch`).
+
+    With `solicitations_on`, each volunteer's solicitations left that month bound their
+    proposals inside the optimisation."""
+    mission_data, volunteer_data = _as_data(missions, volunteers, today, solicitations_on)
+    return solve_batch(mission_data, volunteer_data, today=today)
+
+
+def assign_greedy(
+    missions: Iterable[Mission | MissionData] | QuerySet,
+    volunteers: Iterable[VolunteerProfile | VolunteerData] | QuerySet,
+    *,
+    today: datetime.date,
+) -> Assignments:
+    """Mission id → volunteer ids, one mission after another (the comparison baseline)."""
+    mission_data, volunteer_data = _as_data(missions, volunteers, today)
+    return solve_greedy(mission_data, volunteer_data, today=today)
