@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Links in e-mails and the calendar feed point to the address the demo serves (port included).
+SITE_URL ?= http://127.0.0.1:$(PORT)
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
@@ -36,10 +38,10 @@ demo: migrate
 	$(MANAGE) load_demo
 	@echo
 	@echo "Portail SolidaRen : http://127.0.0.1:$(PORT)/  (back-office : /back-office/)"
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	SITE_URL=$(SITE_URL) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 serve: install
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	SITE_URL=$(SITE_URL) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/python -m pytest

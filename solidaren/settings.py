@@ -59,8 +59,12 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=0.")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
-# Public address of the portal, for links in e-mails sent outside a request (Celery tasks).
+# Public address of the portal: every absolute link (e-mails, allauth's mails, the calendar
+# feed) is built from it (solidaren.links.absolute_url), never from the request's host. `make
+# demo` sets it from its PORT; the default is the address `make demo` serves by default.
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The portal's name in e-mails ("Bonjour de la part de SolidaRen"), instead of the host.
+SITE_NAME = envstr("SITE_NAME", "SolidaRen")
 
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "data")))
 

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from solidaren.access import get_visible_or_404, is_agent, is_coordinator, role_required
+from solidaren.links import absolute_url
 from volontaires import ical, proposals
 from volontaires.access_log import record_resident_access
 from volontaires.accounts import anonymise_account, can_delete_own_account
@@ -172,7 +173,7 @@ def my_space(request):
             "assignments": _my_assignments(profile),
             "decline_form": DeclineForm(),
             "withdraw_form": WithdrawForm(),
-            "feed_url": request.build_absolute_uri(feed_path) if feed_path else None,
+            "feed_url": absolute_url(feed_path) if feed_path else None,
             "statuses": EnrolmentStatus,
         },
     )
