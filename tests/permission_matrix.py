@@ -469,6 +469,13 @@ def _volontaires(w: SimpleNamespace, now: datetime.datetime) -> None:
     w.attendance = TrainingRegistration.objects.create(
         session=w.past_training, volunteer=w.other_volunteer_profile
     )
+    # An accepted mission still to come: the volunteer can call it off.
+    w.accepted_to_come = AssignmentFactory(
+        mission=MissionFactory(**common, title="Visite à venir", resident=w.resident, date=days(5)),
+        volunteer=w.volunteer_profile,
+        status="acceptee",
+        answered_at=now,
+    )
 
 
 def _back_office_rows(w: SimpleNamespace) -> None:
@@ -842,6 +849,13 @@ PORTAL = {
         post=expect(FORBIDDEN, anonymous=LOGIN, volunteer=SAVED, other_volunteer=NOT_FOUND),
         data=lambda w: {"done_on": w.resident_mission.date.isoformat(), "duration_minutes": "60"},
         changed=row(Assignment, "accepted", "status"),
+    ),
+    "volontaires:assignment_cancel": Case(
+        kwargs=pk("accepted_to_come"),
+        get=POST_ONLY_FOR_VOLUNTEERS,
+        post=expect(FORBIDDEN, anonymous=LOGIN, volunteer=SAVED, other_volunteer=NOT_FOUND),
+        data=lambda w: {"reason": "Empêchement de dernière minute"},
+        changed=row(Assignment, "accepted_to_come", "status"),
     ),
     "volontaires:keep_in_touch": Case(
         kwargs=pk("done"),

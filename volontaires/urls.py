@@ -40,6 +40,11 @@ urlpatterns = [
         name="assignment_complete",
     ),
     path(
+        "propositions/<int:pk>/annulation/",
+        volunteer_views.assignment_cancel,
+        name="assignment_cancel",
+    ),
+    path(
         "propositions/<int:pk>/garder-le-lien/",
         volunteer_views.keep_in_touch,
         name="keep_in_touch",
