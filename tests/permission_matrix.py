@@ -939,6 +939,7 @@ PORTAL = {
         },
         changed=row(Assignment, "accepted", "status"),
     ),
+    "volontaires:staff_volunteers": Case(get=STAFF_ONLY, post=POST_ONLY),
     "volontaires:staff_volunteer": Case(
         kwargs=pk("volunteer_profile"), get=STAFF_ONLY, post=POST_ONLY
     ),

@@ -12,7 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import test_volontaires_volunteer as volunteer_tests
-from tests.factories import AssociationFactory, MembershipFactory, MissionFactory
+from tests.factories import (
+    AssociationFactory,
+    MembershipFactory,
+    MissionFactory,
+    VolunteerProfileFactory,
+)
 from tests.test_volontaires_volunteer import make_volunteer, messages_of
 from volontaires import proposals
 from volontaires.models import Assignment, AssignmentStatus, MissionStatus
@@ -182,3 +187,28 @@ def test_mark_done_is_offered_once_the_date_has_come(client, proposal, profile):
 
     assert 'name="duration_minutes"' in page.content.decode()
     assert "Dire que la mission est faite" in space.content.decode()
+
+
+def test_staff_find_a_volunteer_to_verify_and_verify_them_from_the_portal(client, agent):
+    """GIVEN a new volunteer not verified WHEN an agent opens the list of volunteers to verify
+    THEN they are listed with a link to their page, whose button verifies them; once verified
+    they leave the default list."""
+    waiting = VolunteerProfileFactory(user__first_name="Maëlys", user__last_name="Tanguy")
+    VolunteerProfileFactory(user__first_name="Déjà", is_verified=True)
+    client.force_login(agent)
+
+    listed = client.get(reverse("volontaires:staff_volunteers")).content.decode()
+    assert reverse("volontaires:staff_volunteer", args=[waiting.pk]) in listed
+    assert "Déjà" not in listed
+    searched = client.get(reverse("volontaires:staff_volunteers"), {"q": "tangu"})
+    assert "Maëlys" in searched.content.decode()
+
+    client.post(reverse("volontaires:staff_volunteer_verify", args=[waiting.pk]), {"verifie": "1"})
+
+    waiting.refresh_from_db()
+    assert waiting.is_verified and waiting.verified_by == agent
+    client.get(reverse("volontaires:staff_volunteer", args=[waiting.pk]))  # reads the message
+    after = client.get(reverse("volontaires:staff_volunteers")).content.decode()
+    assert reverse("volontaires:staff_volunteer", args=[waiting.pk]) not in after
+    everyone = client.get(reverse("volontaires:staff_volunteers"), {"tous": "1"})
+    assert "Maëlys" in everyone.content.decode()

@@ -92,6 +92,7 @@ urlpatterns = [
         staff_views.assignment_complete,
         name="staff_assignment_complete",
     ),
+    path("agents/volontaires/", staff_views.volunteer_list, name="staff_volunteers"),
     path("agents/volontaires/<int:pk>/", staff_views.volunteer_detail, name="staff_volunteer"),
     path(
         "agents/volontaires/<int:pk>/verification/",
