@@ -305,6 +305,10 @@ STORAGES = {
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# With no broker: tasks queued by a request run after its response in a background thread of
+# the same process (solidaren/outbox.py), so that e.g. a year's PDFs do not keep the page
+# waiting; 0 runs them in the request (the tests do, to assert their effects at once).
+TASKS_IN_BACKGROUND = envbool("TASKS_IN_BACKGROUND", True)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = "django-db"
