@@ -29,7 +29,7 @@ CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-DEMO_PASSWORD = "solidaren-demo"  # noqa: S105 — the demo accounts' published password
+DEMO_PASSWORD = "solidaren-demo"
 
 
 def _free_port() -> int:
@@ -170,7 +170,9 @@ class Checker:
             if screenshot:
                 folder = OUTPUT / "screenshots"
                 folder.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(folder / f"{name}-{viewport['width']}.png"), full_page=True)
+                page.screenshot(
+                    path=str(folder / f"{name}-{viewport['width']}.png"), full_page=True
+                )
         page.set_viewport_size(current)
 
     def problems(self) -> list[str]:
@@ -228,7 +230,11 @@ def browser():
 def _context(browser, portal, viewport):
     # axe is injected as a script: the portal's Content-Security-Policy would refuse it.
     context = browser.new_context(
-        base_url=portal.url, viewport=viewport, bypass_csp=True, locale="fr-FR", accept_downloads=True
+        base_url=portal.url,
+        viewport=viewport,
+        bypass_csp=True,
+        locale="fr-FR",
+        accept_downloads=True,
     )
     context.set_default_timeout(20_000)
     return context

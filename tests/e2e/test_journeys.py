@@ -15,7 +15,7 @@ from tests.e2e.conftest import DEMO_PASSWORD, copy_screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real_clock]
 
-PASSWORD = "Bénévole-2026-solide"  # noqa: S105 — the journey's own new account
+PASSWORD = "Bénévole-2026-solide"
 
 
 def expect_no_problems(checker, first_check: int) -> None:
@@ -166,9 +166,7 @@ def test_volunteer_on_a_phone_signs_up_takes_and_answers_missions(portal, phone,
     expect_no_problems(checker, start)
 
 
-def test_coordinator_on_a_phone_reports_downloads_and_calls_for_volunteers(
-    portal, phone, checker
-):
+def test_coordinator_on_a_phone_reports_downloads_and_calls_for_volunteers(portal, phone, checker):
     """Read the convention, fill and submit the yearly report, download the convention's
     PDF, post a call for volunteers — on a 390 × 844 screen."""
     start = len(checker.checks)
@@ -246,9 +244,7 @@ def test_coordinator_on_a_phone_reports_downloads_and_calls_for_volunteers(
     expect_no_problems(checker, start)
 
 
-def test_staff_on_a_desktop_take_a_request_propose_and_follow_documents(
-    portal, desktop, checker
-):
+def test_staff_on_a_desktop_take_a_request_propose_and_follow_documents(portal, desktop, checker):
     """Take a resident's phone request, read the ranked (and excluded) candidates, propose a
     volunteer, run the batch, start a year's PDFs and see the progress reach done, open the
     dashboards and the back-office's convention form."""
@@ -263,7 +259,9 @@ def test_staff_on_a_desktop_take_a_request_propose_and_follow_documents(
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
     checker.check(page, "demande-erreurs")
 
-    page.select_option("select[name=habitant-programme]", label="Citoyennes et Citoyens Volontaires")
+    page.select_option(
+        "select[name=habitant-programme]", label="Citoyennes et Citoyens Volontaires"
+    )
     page.fill("input[name=habitant-first_name]", "Josiane")
     page.fill("input[name=habitant-last_name]", "Ruellan")
     page.fill("input[name=habitant-phone]", "02 99 12 34 56")
