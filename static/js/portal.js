@@ -37,7 +37,51 @@
     });
   }
 
+  // Wide tables and charts scroll inside their own region on a phone instead of widening the
+  // page: a focusable region (keyboard scrolling), named after the table's caption, with a
+  // hint shown only while something is hidden.
+  function scrollRegion(element, className, label) {
+    var region = element.parentElement;
+    if (!region.classList.contains(className)) {
+      region = document.createElement("div");
+      region.className = className;
+      element.parentNode.insertBefore(region, element);
+      region.appendChild(element);
+    }
+    region.classList.add("table-scroll");
+    region.setAttribute("role", "region");
+    region.setAttribute("tabindex", "0");
+    region.setAttribute("aria-label", label);
+    var hint = document.createElement("p");
+    hint.className = "scroll-hint";
+    hint.setAttribute("aria-hidden", "true");
+    hint.textContent = document.body.getAttribute("data-scroll-hint") || "";
+    region.parentNode.insertBefore(hint, region.nextSibling);
+    return region;
+  }
+
+  function setUpScrollRegions() {
+    var regions = [];
+    document.querySelectorAll("main table").forEach(function (table) {
+      var caption = table.querySelector("caption");
+      var heading = caption ? caption.textContent.trim() : "";
+      regions.push(scrollRegion(table, "table-scroll", heading || document.body.getAttribute("data-table-label") || ""));
+    });
+    document.querySelectorAll("main figure svg").forEach(function (chart) {
+      var title = chart.querySelector("title");
+      regions.push(scrollRegion(chart, "chart-scroll", title ? title.textContent.trim() : ""));
+    });
+    function measure() {
+      regions.forEach(function (region) {
+        region.classList.toggle("is-overflowing", region.scrollWidth > region.clientWidth + 1);
+      });
+    }
+    measure();
+    window.addEventListener("resize", measure);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpScrollRegions();
     focusErrorSummary();
     setUpMenu();
   });
