@@ -65,6 +65,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The portal's name in e-mails ("Bonjour de la part de SolidaRen"), instead of the host.
 SITE_NAME = envstr("SITE_NAME", "SolidaRen")
+# Where people report an accessibility problem or ask about the site (footer pages).
+CONTACT_EMAIL = envstr("CONTACT_EMAIL", "contact@solidaren.fr")
 
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "data")))
 

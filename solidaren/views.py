@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -22,3 +23,16 @@ def home(request):
 def healthz(request):
     healthy, report = overall_status()
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+@require_GET
+def accessibility(request):
+    """The accessibility statement (déclaration d'accessibilité) required of French public
+    bodies: RGAA compliance level, what was tested, how to report a problem."""
+    return render(request, "accessibility.html", {"contact_email": settings.CONTACT_EMAIL})
+
+
+@require_GET
+def legal_notices(request):
+    """Legal notices (mentions légales): publisher, host, personal data."""
+    return render(request, "legal_notices.html", {"contact_email": settings.CONTACT_EMAIL})

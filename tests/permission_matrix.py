@@ -670,6 +670,8 @@ def count(model, **lookup):
 PORTAL = {
     "home": Case(get=PUBLIC, post=POST_ONLY),
     "personal_data": Case(get=PUBLIC, post=POST_ONLY),
+    "accessibility": Case(get=PUBLIC, post=POST_ONLY),
+    "legal_notices": Case(get=PUBLIC, post=POST_ONLY),
     "healthz": Case(get=PUBLIC, post=POST_ONLY),
     # GET only redirects; POST sets the language cookie (no data).
     "set_language": Case(
