@@ -271,3 +271,29 @@ def copy_screenshot(name: str, target: str) -> None:
         folder = BASE_DIR / "static" / "readme"
         folder.mkdir(exist_ok=True)
         shutil.copyfile(source, folder / target)
+
+
+def render_first_page(pdf: bytes, name: str) -> None:
+    """The PDF's first page as an image among the screenshots, when poppler's pdftoppm is
+    installed (Chromium cannot screenshot its PDF viewer headless)."""
+    folder = OUTPUT / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.pdf").write_bytes(pdf)
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "80",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(folder / f"{name}.pdf"),
+                str(folder / name),
+            ],
+            check=True,
+            timeout=60,
+        )

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import DEMO_PASSWORD, copy_screenshot
+from tests.e2e.conftest import DEMO_PASSWORD, copy_screenshot, render_first_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real_clock]
 
@@ -216,6 +216,8 @@ def test_coordinator_on_a_phone_reports_downloads_and_calls_for_volunteers(porta
     assert download.value.suggested_filename.endswith(".pdf")
     pdf = download.value.path().read_bytes()
     assert pdf.startswith(b"%PDF")
+    render_first_page(pdf, "convention-page-1")
+    copy_screenshot("convention-page-1.png", "convention-pdf-page-1.png")
 
     page.goto("/volontaires/appels/nouveau/")
     checker.check(page, "appel-nouveau")
