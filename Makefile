@@ -3,15 +3,18 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Links in e-mails and the calendar feed point to the address the demo serves (port included).
+SITE_URL ?= http://127.0.0.1:$(PORT)
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve migrate test test-dates lint audit format worker beat bench bench-pdf messages clean
+.PHONY: help install demo serve migrate test test-dates lint audit format worker beat bench bench-pdf messages clean e2e
 
 help:
 	@echo "make demo    install, migrate, load the Rennes demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test    install and run the whole test suite"
 	@echo "make test-dates  the date-sensitive tests again at other instants (TEST_DATES)"
+	@echo "make e2e     the three journeys in Chromium (phone and desktop), axe-core on every page"
 	@echo "make lint    ruff (with the S security rules) + migrations check"
 	@echo "make audit   pip-audit of the installed packages: how many it checked; fails if not all"
 	@echo "make worker  run a Celery worker (needs CELERY_BROKER_URL)"
@@ -36,10 +39,10 @@ demo: migrate
 	$(MANAGE) load_demo
 	@echo
 	@echo "Portail SolidaRen : http://127.0.0.1:$(PORT)/  (back-office : /back-office/)"
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	SITE_URL=$(SITE_URL) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 serve: install
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	SITE_URL=$(SITE_URL) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/python -m pytest
@@ -61,6 +64,16 @@ test-dates: install
 	    -m "not real_broker and not real_clock" \
 	    $(foreach name,$(DATE_INDEPENDENT_TESTS),--ignore=tests/$(name).py) || exit 1; \
 	done
+
+# The journeys of a volunteer, a coordinator and an agent in headless Chromium against the demo
+# server (tests/e2e/): axe-core and the page width at 390 and 1,280 px on every page visited.
+# Debian's chromium is installed when missing (Playwright never downloads a browser here).
+# Screenshots: data/e2e/screenshots/; E2E_README_SCREENSHOTS=1 also refreshes static/readme/.
+e2e: install
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "Installing Debian's chromium and chromium-driver"; \
+	  apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+	$(BIN)/python -m pytest tests/e2e -m e2e -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check .

@@ -8,7 +8,13 @@ from decimal import Decimal
 
 from associations.models import Association
 from conventions import rules
-from conventions.dashboard import ChartSeries, bar_chart, support_by_funder_and_year
+from conventions.dashboard import (
+    IN_KIND_COLOR,
+    ChartSeries,
+    bar_chart,
+    funder_color,
+    support_by_funder_and_year,
+)
 from conventions.models import Convention, Funder, ReportStatus, YearlyReport
 
 ZERO = Decimal("0")
@@ -70,6 +76,7 @@ def annual_report_data(year: int) -> dict:
             categories=[row.association.display_name for row in rows],
             series=[funder.display_name for funder in ordered_funders] + ["Aide en nature"],
             values=[[*row.amounts, row.in_kind] for row in rows],
+            colors=[funder_color(funder) for funder in ordered_funders] + [IN_KIND_COLOR],
         ),
         width=760,
     )

@@ -59,6 +59,7 @@ class SupportTable:
             categories=[str(row.year) for row in self.rows],
             series=[funder.display_name for funder in self.funders],
             values=[list(row.amounts) for row in self.rows],
+            colors=[funder_color(funder) for funder in self.funders],
         )
 
 
@@ -94,6 +95,10 @@ def support_by_funder_and_year() -> SupportTable:
 
 # Colours with a contrast of at least 3:1 on white, told apart by most colour-blind readers.
 PALETTE = ("#1f5fa8", "#b35900", "#1b7f4b", "#7b3fa0", "#00798c", "#b4003c", "#4d4d4d")
+# One colour per funder in every chart (dashboard, annual report): taken from the funder's id,
+# not from its rank in one chart; the last colour is kept for in-kind support.
+FUNDER_PALETTE = PALETTE[:-1]
+IN_KIND_COLOR = PALETTE[-1]
 FONT_SIZE = 12
 CHAR_WIDTH = 7  # average width of a character at FONT_SIZE, to lay the legend out
 MIN_LABEL_SPACING = 40  # below this many pixels per bar, only every other year is labelled
@@ -106,6 +111,21 @@ class ChartSeries:
     categories: list[str]
     series: list[str]
     values: list[list[Decimal]]
+    colors: list[str] | None = None  # one per series; the palette's order otherwise
+
+
+def funder_color(funder) -> str:
+    """The colour of `funder` in every chart."""
+    return FUNDER_PALETTE[(funder.pk - 1) % len(FUNDER_PALETTE)]
+
+
+@dataclass(frozen=True)
+class TotalLabel:
+    """The value written above a bar, so that nothing needs a hover to be read."""
+
+    x: float
+    y: float
+    label: str
 
 
 @dataclass(frozen=True)
@@ -171,6 +191,7 @@ class ChartGeometry:
     legend: list[LegendItem]
     largest_total: Decimal
     largest_category: str | None
+    totals: list[TotalLabel] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -224,13 +245,15 @@ def nice_axis(maximum: Decimal, ticks: int = 6) -> tuple[Decimal, Decimal]:
     return step * math.ceil(maximum / step), step
 
 
-def _legend(series: Sequence[str], *, left: float, top: float, right: float) -> list[LegendItem]:
+def _legend(
+    series: Sequence[str], colors: Sequence[str], *, left: float, top: float, right: float
+) -> list[LegendItem]:
     items, x, y = [], left, top
-    for index, label in enumerate(series):
+    for label, color in zip(series, colors, strict=True):
         item_width = 18 + CHAR_WIDTH * len(label) + 20
         if x > left and x + item_width > right:
             x, y = left, y + FONT_SIZE + 10
-        items.append(LegendItem(x=x, y=y, color=PALETTE[index % len(PALETTE)], label=label))
+        items.append(LegendItem(x=x, y=y, color=color, label=label))
         x += item_width
     return items
 
@@ -257,7 +280,8 @@ def bar_chart(
     slot = (plot_right - plot_left) / max(len(data.categories), 1)
     bar_width = slot * 0.62
     label_every = max(1, math.ceil(MIN_LABEL_SPACING / slot))
-    bars, categories = [], []
+    colors = data.colors or [PALETTE[index % len(PALETTE)] for index in range(len(data.series))]
+    bars, categories, total_labels = [], [], []
     for index, (category, row) in enumerate(zip(data.categories, data.values, strict=True)):
         slot_x = plot_left + slot * index
         stacked = 0.0
@@ -272,11 +296,20 @@ def bar_chart(
                     y=round(plot_bottom - stacked, 2),
                     width=round(bar_width, 2),
                     height=round(height, 2),
-                    color=PALETTE[series_index % len(PALETTE)],
+                    color=colors[series_index],
                     category=category,
                     series=data.series[series_index],
                     value=value,
                     value_format=value_format,
+                )
+            )
+        label = (value_format or whole_euros)(totals[index])
+        if totals[index] > 0 and CHAR_WIDTH * len(label) + 4 <= slot:
+            total_labels.append(
+                TotalLabel(
+                    x=round(slot_x + slot / 2, 2),
+                    y=round(plot_bottom - stacked - 4, 2),
+                    label=label,
                 )
             )
         categories.append(
@@ -302,7 +335,7 @@ def bar_chart(
                 )
             )
     legend_top = plot_bottom + 4 * FONT_SIZE + 8
-    legend = _legend(data.series, left=plot_left, top=legend_top, right=plot_right)
+    legend = _legend(data.series, colors, left=plot_left, top=legend_top, right=plot_right)
     height = (legend[-1].y if legend else legend_top) + FONT_SIZE + 12
     largest_index = totals.index(largest) if largest else None
     return ChartGeometry(
@@ -319,6 +352,7 @@ def bar_chart(
         legend=legend,
         largest_total=largest,
         largest_category=data.categories[largest_index] if largest_index is not None else None,
+        totals=total_labels,
     )
 
 

@@ -24,7 +24,9 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
@@ -243,9 +245,47 @@ def confirm_after_commit(request, *, sent: str, delayed: str) -> None:
         report.confirmations.append((sent, delayed))
 
 
+# --- in-process tasks run after the response (the embedded demo) ------------------------------
+# With no broker, a task queued by a request runs in this process; run in the request itself,
+# a year's PDFs kept the page waiting for about 13 s with no feedback. They run instead in one
+# background thread, one task at a time (SQLite takes one writer at a time anyway), in the
+# order they were queued: the request answers at once and the progress page shows them advance.
+_background_executor: ThreadPoolExecutor | None = None
+_background_lock = threading.Lock()
+
+
+def _background() -> ThreadPoolExecutor:
+    global _background_executor
+    with _background_lock:
+        if _background_executor is None:
+            _background_executor = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="solidaren-tasks"
+            )
+        return _background_executor
+
+
+def _run_in_background(row_id: int) -> None:
+    try:
+        _run_in_process(row_id)
+    except Exception:
+        # The row is claimed: the app's recoverer (e.g. documents left "en cours") or the
+        # person's retry takes it from here, as after a worker's failure.
+        logger.exception("In-process task of outbox row %s failed", row_id)
+    finally:
+        connections.close_all()  # this thread's connections, not the requests'
+
+
+def wait_for_background_tasks() -> None:
+    """Blocks until the tasks queued so far in the background have run (tests, commands)."""
+    _background().submit(lambda: None).result()
+
+
 def _after_commit(row_id: int, delayed_notice) -> None:
     if _runs_in_process():
-        _run_in_process(row_id)
+        if settings.TASKS_IN_BACKGROUND:
+            _background().submit(_run_in_background, row_id)
+        else:
+            _run_in_process(row_id)
         return
     report = _current_report.get()
     if report is None:

@@ -59,8 +59,14 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=0.")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
-# Public address of the portal, for links in e-mails sent outside a request (Celery tasks).
+# Public address of the portal: every absolute link (e-mails, allauth's mails, the calendar
+# feed) is built from it (solidaren.links.absolute_url), never from the request's host. `make
+# demo` sets it from its PORT; the default is the address `make demo` serves by default.
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The portal's name in e-mails ("Bonjour de la part de SolidaRen"), instead of the host.
+SITE_NAME = envstr("SITE_NAME", "SolidaRen")
+# Where people report an accessibility problem or ask about the site (footer pages).
+CONTACT_EMAIL = envstr("CONTACT_EMAIL", "contact@solidaren.fr")
 
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "data")))
 
@@ -303,6 +309,10 @@ STORAGES = {
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# With no broker: tasks queued by a request run after its response in a background thread of
+# the same process (solidaren/outbox.py), so that e.g. a year's PDFs do not keep the page
+# waiting; 0 runs them in the request (the tests do, to assert their effects at once).
+TASKS_IN_BACKGROUND = envbool("TASKS_IN_BACKGROUND", True)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = "django-db"

@@ -26,6 +26,8 @@ urlpatterns = [
     path("volontaires/", include("volontaires.urls")),
     path("opendata/subventions.csv", opendata.subsidies_csv, name="opendata_subsidies"),
     path("donnees-personnelles/", personal_data.policy, name="personal_data"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("mentions-legales/", views.legal_notices, name="legal_notices"),
     path("back-office/", admin.site.urls),
 ]
 

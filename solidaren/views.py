@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -28,3 +29,16 @@ def bench_bare(request):
     """`make bench` only (BENCH_BARE_VIEW=1): the bare view whose throughput, through the same
     middleware, every page's is compared with."""
     return HttpResponse("ok")
+
+
+@require_GET
+def accessibility(request):
+    """The accessibility statement (déclaration d'accessibilité) required of French public
+    bodies: RGAA compliance level, what was tested, how to report a problem."""
+    return render(request, "accessibility.html", {"contact_email": settings.CONTACT_EMAIL})
+
+
+@require_GET
+def legal_notices(request):
+    """Legal notices (mentions légales): publisher, host, personal data."""
+    return render(request, "legal_notices.html", {"contact_email": settings.CONTACT_EMAIL})

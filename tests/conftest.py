@@ -106,6 +106,7 @@ def _test_defaults(request, settings, tmp_path):
     from solidaren.celery import app
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS_IN_BACKGROUND = False  # in-process tasks run in the request: effects at once
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
     eager = "real_broker" not in request.keywords

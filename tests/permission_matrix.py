@@ -520,6 +520,13 @@ def _volontaires(w: SimpleNamespace, now: datetime.datetime) -> None:
     w.attendance = TrainingRegistration.objects.create(
         session=w.past_training, volunteer=w.other_volunteer_profile
     )
+    # An accepted mission still to come: the volunteer can call it off.
+    w.accepted_to_come = AssignmentFactory(
+        mission=MissionFactory(**common, title="Visite à venir", resident=w.resident, date=days(5)),
+        volunteer=w.volunteer_profile,
+        status="acceptee",
+        answered_at=now,
+    )
 
 
 def _directory(w: SimpleNamespace, now: datetime.datetime) -> None:
@@ -770,6 +777,8 @@ def count(model, **lookup):
 PORTAL = {
     "home": Case(get=PUBLIC, post=POST_ONLY),
     "personal_data": Case(get=PUBLIC, post=POST_ONLY),
+    "accessibility": Case(get=PUBLIC, post=POST_ONLY),
+    "legal_notices": Case(get=PUBLIC, post=POST_ONLY),
     "healthz": Case(get=PUBLIC, post=POST_ONLY),
     # GET only redirects; POST sets the language cookie (no data).
     "set_language": Case(
@@ -1238,6 +1247,13 @@ PORTAL = {
         data=lambda w: {"done_on": w.resident_mission.date.isoformat(), "duration_minutes": "60"},
         changed=row(Assignment, "accepted", "status"),
     ),
+    "volontaires:assignment_cancel": Case(
+        kwargs=pk("accepted_to_come"),
+        get=POST_ONLY_FOR_VOLUNTEERS,
+        post=expect(FORBIDDEN, anonymous=LOGIN, volunteer=SAVED, other_volunteer=NOT_FOUND),
+        data=lambda w: {"reason": "Empêchement de dernière minute"},
+        changed=row(Assignment, "accepted_to_come", "status"),
+    ),
     "volontaires:keep_in_touch": Case(
         kwargs=pk("done"),
         get=POST_ONLY_FOR_VOLUNTEERS,
@@ -1324,6 +1340,7 @@ PORTAL = {
         },
         changed=row(Assignment, "accepted", "status"),
     ),
+    "volontaires:staff_volunteers": Case(get=STAFF_ONLY, post=POST_ONLY),
     "volontaires:staff_volunteer": Case(
         kwargs=pk("volunteer_profile"), get=STAFF_ONLY, post=POST_ONLY
     ),

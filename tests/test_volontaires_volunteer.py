@@ -755,8 +755,8 @@ def test_marking_an_accepted_mission_done(client, proposal, profile, programme):
     )
     no_duration = client.post(url, {"done_on": past.isoformat(), "duration_minutes": "0"})
 
-    assert "La date de réalisation ne peut pas être dans le futur." in messages_of(future)
-    assert any("ne peut pas avoir été réalisée avant" in m for m in messages_of(too_early))
+    assert "La date de réalisation ne peut pas être dans le futur." in future.content.decode()
+    assert "ne peut pas avoir été réalisée avant" in too_early.content.decode()
     assert "supérieure ou égale à 1" in no_duration.content.decode()
     proposal.refresh_from_db()
     assert proposal.status == AssignmentStatus.ACCEPTED
@@ -787,7 +787,7 @@ def test_a_proposal_cannot_be_marked_done_before_it_is_accepted(client, proposal
         {"done_on": timezone.localdate().isoformat(), "duration_minutes": "30"},
     )
 
-    assert "Seule une mission acceptée peut être déclarée réalisée." in messages_of(response)
+    assert "Seule une mission acceptée peut être déclarée réalisée." in response.content.decode()
     proposal.refresh_from_db()
     assert proposal.status == AssignmentStatus.PROPOSED
 

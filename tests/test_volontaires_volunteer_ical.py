@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -93,7 +94,7 @@ def test_the_volunteer_gets_a_secret_address_and_can_replace_it(client, voluntee
     assert response.url == reverse("volontaires:my_space") + "#agenda"
     assert "Votre adresse d'agenda est prête : copiez-la ci-dessous." in messages_of(response)
     page = client.get(reverse("volontaires:my_space")).content.decode()
-    assert f"http://testserver/volontaires/calendrier/{first}.ics" in page
+    assert f"{settings.SITE_URL}/volontaires/calendrier/{first}.ics" in page
 
     response = client.post(reverse("volontaires:calendar_token"))
 

@@ -135,3 +135,18 @@ def programme_workload(programme: Programme, *, today: datetime.date) -> dict[st
             enrolments__programme=programme, is_verified=True
         ).count(),
     }
+
+
+def volunteers_for_staff(user, *, to_verify: bool, text: str = ""):
+    """The volunteers an agent sees, the ones still to verify first (newest sign-ups first),
+    filtered by a piece of their name or e-mail."""
+    volunteers = VolunteerProfile.objects.visible_to(user).select_related("user", "quartier")
+    if to_verify:
+        volunteers = volunteers.filter(is_verified=False)
+    if text:
+        volunteers = volunteers.filter(
+            Q(user__first_name__icontains=text)
+            | Q(user__last_name__icontains=text)
+            | Q(user__email__icontains=text)
+        )
+    return volunteers.order_by("is_verified", "-created_at", "pk")

@@ -242,6 +242,20 @@ class WithdrawForm(forms.Form):
     )
 
 
+class CancelAcceptanceForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de l'annulation"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("L'équipe le reçoit par e-mail et propose la mission à une autre personne."),
+        error_messages={
+            "required": _(
+                "Indiquez le motif de l'annulation : l'équipe en a besoin pour s'organiser."
+            )
+        },
+    )
+
+
 class CompletionForm(forms.Form):
     done_on = forms.DateField(
         label=_("Réalisée le"),

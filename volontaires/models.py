@@ -698,6 +698,10 @@ class Assignment(models.Model):
     notified_at = models.DateTimeField(
         _("proposition envoyée par e-mail le"), null=True, blank=True, editable=False
     )
+    # Set under the row lock when the team is told that the volunteer cancelled (once).
+    cancellation_notified_at = models.DateTimeField(
+        _("annulation signalée à l'équipe le"), null=True, blank=True, editable=False
+    )
 
     objects = AssignmentQuerySet.as_manager()
 

@@ -375,6 +375,63 @@ def cancel(assignment: Assignment, *, reason: str = "") -> Assignment:
     return assignment
 
 
+def can_mark_done(mission: Mission, today: datetime.date) -> bool:
+    """A mission can be declared done once its date has come (weekly ones at any time)."""
+    return mission.date is None or mission.date <= today
+
+
+def can_cancel_acceptance(mission: Mission, today: datetime.date) -> bool:
+    """A volunteer can call off an accepted mission until its day (included)."""
+    return mission.date is None or mission.date >= today
+
+
+CANCELLATION_MAIL_DELAYED = gettext_lazy(
+    "Le service d'envoi est momentanément indisponible : l'équipe sera prévenue dès son "
+    "rétablissement."
+)
+
+
+@transaction.atomic
+def cancel_acceptance(assignment: Assignment, *, user, reason: str) -> Assignment:
+    """The volunteer calls off a mission they accepted: the place opens again (the next
+    candidate of a resident's or staff mission is asked, a call shows the place again) and the
+    team is told by e-mail with the reason."""
+    from solidaren import outbox
+    from volontaires.tasks import notify_cancellation
+
+    assignment, mission = _locked_assignment(assignment, user)
+    if assignment.status != AssignmentStatus.ACCEPTED:
+        raise ValidationError(_("Seule une mission que vous avez acceptée peut être annulée."))
+    if not can_cancel_acceptance(mission, timezone.localdate()):
+        raise ValidationError(
+            _("Cette mission a déjà eu lieu : déclarez-la réalisée ou prévenez l'équipe.")
+        )
+    if not reason.strip():
+        raise ValidationError(
+            _("Indiquez le motif de l'annulation : l'équipe en a besoin pour s'organiser.")
+        )
+    assignment = cancel(assignment, reason=reason)
+    outbox.enqueue(
+        notify_cancellation,
+        args=[assignment.pk],
+        dedupe_key=f"volontaires.notify_cancellation:{assignment.pk}",
+        delayed_notice=CANCELLATION_MAIL_DELAYED,
+    )
+    return assignment
+
+
+def cancellation_recipients(mission: Mission) -> list[str]:
+    """Who organises the mission: the coordinators of its association, otherwise the agents."""
+    from solidaren.models import User
+
+    users = User.objects.filter(is_active=True).exclude(email="")
+    if mission.association_id is not None:
+        users = users.filter(memberships__association_id=mission.association_id)
+    else:
+        users = users.filter(is_staff=True)
+    return sorted(set(users.values_list("email", flat=True)))
+
+
 def expire_overdue(now: datetime.datetime | None = None) -> int:
     """Unanswered proposals older than 48 h expire; the next candidate is asked."""
     now = now or timezone.now()

@@ -8,6 +8,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from solidaren.links import absolute_url
+
 
 def _send(assignment, template: str, subject: str) -> None:
     from volontaires.privacy import contact_for_assignment, visible_place
@@ -53,6 +55,53 @@ def notify_proposal(assignment_id: int) -> bool:
         )
         assignment.notified_at = timezone.now()
         assignment.save(update_fields=["notified_at"])
+    return True
+
+
+@shared_task(name="volontaires.notify_cancellation")
+def notify_cancellation(assignment_id: int) -> bool:
+    """Tells the mission's team that a volunteer called off an accepted mission, with the
+    reason. Sent once: `cancellation_notified_at` is set under the row lock."""
+    from volontaires.models import Assignment, AssignmentStatus
+    from volontaires.proposals import cancellation_recipients
+
+    with transaction.atomic():
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("mission__mission_type", "volunteer__user")
+            .filter(
+                pk=assignment_id,
+                status=AssignmentStatus.CANCELLED,
+                cancellation_notified_at__isnull=True,
+            )
+            .first()
+        )
+        if assignment is None:
+            return False
+        recipients = cancellation_recipients(assignment.mission)
+        if recipients:
+            with translation.override(settings.LANGUAGE_CODE):
+                body = render_to_string(
+                    "volontaires/email/cancellation.txt",
+                    {
+                        "assignment": assignment,
+                        "mission": assignment.mission,
+                        "volunteer": assignment.volunteer,
+                        "url": absolute_url(
+                            reverse("volontaires:staff_mission", args=[assignment.mission_id])
+                            if assignment.mission.association_id is None
+                            else reverse("volontaires:call", args=[assignment.mission_id])
+                        ),
+                    },
+                )
+            send_mail(
+                f"[{settings.SITE_NAME}] Désistement : {assignment.mission.title}",
+                body,
+                None,
+                recipients,
+            )
+        assignment.cancellation_notified_at = timezone.now()
+        assignment.save(update_fields=["cancellation_notified_at"])
     return True
 
 

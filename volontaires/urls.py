@@ -40,6 +40,11 @@ urlpatterns = [
         name="assignment_complete",
     ),
     path(
+        "propositions/<int:pk>/annulation/",
+        volunteer_views.assignment_cancel,
+        name="assignment_cancel",
+    ),
+    path(
         "propositions/<int:pk>/garder-le-lien/",
         volunteer_views.keep_in_touch,
         name="keep_in_touch",
@@ -97,6 +102,7 @@ urlpatterns = [
         staff_views.assignment_complete,
         name="staff_assignment_complete",
     ),
+    path("agents/volontaires/", staff_views.volunteer_list, name="staff_volunteers"),
     path("agents/volontaires/<int:pk>/", staff_views.volunteer_detail, name="staff_volunteer"),
     path(
         "agents/volontaires/<int:pk>/verification/",

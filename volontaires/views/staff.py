@@ -318,6 +318,25 @@ def assignment_complete(request, pk):
     return redirect("volontaires:staff_mission", pk=assignment.mission_id)
 
 
+VOLUNTEERS_PER_PAGE = 30
+
+
+@require_GET
+@role_required("agent")
+def volunteer_list(request):
+    """Volunteers to verify (by default) or all of them, searched by name or e-mail; each
+    links to the page where staff verify them."""
+    show_all = request.GET.get("tous") == "1"
+    text = request.GET.get("q", "").strip()[:100]
+    volunteers = casework.volunteers_for_staff(request.user, to_verify=not show_all, text=text)
+    page = Paginator(volunteers, VOLUNTEERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "volontaires/staff_volunteer_list.html",
+        {"page": page, "show_all": show_all, "text": text},
+    )
+
+
 @require_GET
 @role_required("agent")
 def volunteer_detail(request, pk):

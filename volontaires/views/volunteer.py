@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from solidaren.access import get_visible_or_404, is_agent, is_coordinator, role_required
+from solidaren.links import absolute_url
 from volontaires import ical, proposals
 from volontaires.access_log import record_resident_access
 from volontaires.accounts import anonymise_account, can_delete_own_account
@@ -30,6 +31,7 @@ from volontaires.enrolments import change_enrolment_status
 from volontaires.follow_up import request_keep_in_touch
 from volontaires.forms import (
     AccountDeletionForm,
+    CancelAcceptanceForm,
     CompletionForm,
     DeclineForm,
     KeepInTouchForm,
@@ -172,7 +174,7 @@ def my_space(request):
             "assignments": _my_assignments(profile),
             "decline_form": DeclineForm(),
             "withdraw_form": WithdrawForm(),
-            "feed_url": request.build_absolute_uri(feed_path) if feed_path else None,
+            "feed_url": absolute_url(feed_path) if feed_path else None,
             "statuses": EnrolmentStatus,
         },
     )
@@ -296,10 +298,36 @@ def assignment_complete(request, pk):
     try:
         proposals.complete(assignment, by=request.user, **form.cleaned_data)
     except ValidationError as error:
-        _error_messages(request, error)
-    else:
-        messages.success(request, _("Mission déclarée réalisée : merci pour votre aide !"))
+        # Shown on the form itself, with what the volunteer typed kept.
+        form.add_error(None, error)
+        return _render_mission(request, assignment.mission_id, completion_form=form)
+    messages.success(request, _("Mission déclarée réalisée : merci pour votre aide !"))
     return redirect("volontaires:mission_detail", pk=assignment.mission_id)
+
+
+@role_required("volunteer")
+@require_POST
+def assignment_cancel(request, pk):
+    assignment = _own_assignment(request, pk)
+    form = CancelAcceptanceForm(request.POST)
+    if form.is_valid():
+        try:
+            proposals.cancel_acceptance(
+                assignment, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+    if form.errors:
+        return _render_mission(request, assignment.mission_id, cancel_form=form)
+    messages.success(
+        request,
+        _(
+            "Votre participation à « %(title)s » est annulée et l'équipe est prévenue. "
+            "Merci de l'avoir signalé !"
+        )
+        % {"title": assignment.mission},
+    )
+    return redirect("volontaires:my_space")
 
 
 @role_required("volunteer")
@@ -349,7 +377,7 @@ def mission_list(request):
     )
 
 
-def _render_mission(request, pk: int, *, completion_form=None):
+def _render_mission(request, pk: int, *, completion_form=None, cancel_form=None):
     mission = get_visible_or_404(
         Mission.objects.select_related("mission_type", "quartier", "association", "programme"),
         request.user,
@@ -370,6 +398,7 @@ def _render_mission(request, pk: int, *, completion_form=None):
             path=request.path,
         )
     is_call = mission.volunteer_calls and mission.resident_id is None
+    today = timezone.localdate()
     context = {
         "mission": mission,
         "assignment": assignment,
@@ -379,8 +408,11 @@ def _render_mission(request, pk: int, *, completion_form=None):
         "places_left": proposals.places_left(mission) if is_call else None,
         "decline_form": DeclineForm(),
         "completion_form": completion_form
-        or CompletionForm(initial={"done_on": mission.date or timezone.localdate()}),
+        or CompletionForm(initial={"done_on": mission.date or today}),
         "keep_in_touch_form": KeepInTouchForm(),
+        "cancel_form": cancel_form or CancelAcceptanceForm(),
+        "can_mark_done": proposals.can_mark_done(mission, today),
+        "can_cancel": proposals.can_cancel_acceptance(mission, today),
         "deadline": assignment.proposed_at + proposals.proposal_lifetime() if assignment else None,
     }
     return render(request, "volontaires/mission_detail.html", context)

@@ -1,0 +1,334 @@
+"""The three journeys of the portal, in headless Chromium against the demo server.
+
+Each visited page is checked (axe-core, width ≤ viewport) at 390 and 1,280 px by `checker`; a
+journey fails on its own steps and, at its end, on any page problem found on the way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.e2e.conftest import DEMO_PASSWORD, copy_screenshot, render_first_page
+
+pytestmark = [pytest.mark.e2e, pytest.mark.real_clock]
+
+PASSWORD = "Bénévole-2026-solide"
+
+
+def expect_no_problems(checker, first_check: int) -> None:
+    found = checker.problems_since(first_check)
+    assert not found, "\n".join(found)
+
+
+def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/comptes/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def select_starting_with(page, selector: str, text: str) -> None:
+    value = page.eval_on_selector(
+        selector,
+        "(select, text) => [...select.options].find(o => o.text.startsWith(text)).value",
+        text,
+    )
+    page.select_option(selector, value)
+
+
+def success_message(page) -> str:
+    return page.locator(".messages").inner_text()
+
+
+SETUP_VOLUNTEER_MISSIONS = """
+import datetime, json
+from django.utils import timezone
+from volontaires.models import Assignment, Mission, VolunteerProfile
+profile = VolunteerProfile.objects.get(user__email={email!r})
+programme = profile.enrolments.first().programme
+common = dict(programme=programme, mission_type=profile.mission_types.first(),
+              quartier=profile.quartier, start_time=datetime.time(10), end_time=datetime.time(12))
+today = timezone.localdate()
+def next_weekday(weekday):
+    day = today + datetime.timedelta(days=1)
+    while day.weekday() != weekday:
+        day += datetime.timedelta(days=1)
+    return day
+call = Mission.objects.create(title="Tri solidaire du samedi", origin="ville", volunteer_calls=True,
+                              date=next_weekday(5), places=3, **common)
+proposed = Mission.objects.create(title="Accueil à la maison de quartier", origin="ville",
+                                  volunteer_calls=False, date=next_weekday(2), places=1, **common)
+past = Mission.objects.create(title="Distribution de la semaine dernière", origin="ville",
+                              volunteer_calls=False, date=today - datetime.timedelta(days=3),
+                              places=1, **common)
+Assignment.objects.create(mission=past, volunteer=profile, status="acceptee", source="agent",
+                          proposed_at=timezone.now(), answered_at=timezone.now())
+print(json.dumps({{"call": call.pk, "proposed": proposed.pk, "past": past.pk}}))
+"""
+
+PROPOSE = """
+import json
+from volontaires import proposals
+from volontaires.models import Mission, VolunteerProfile
+assignment = proposals.propose(Mission.objects.get(pk={mission}),
+                               VolunteerProfile.objects.get(user__email={email!r}))
+print(json.dumps({{"assignment": assignment.pk}}))
+"""
+
+
+def test_volunteer_on_a_phone_signs_up_takes_and_answers_missions(portal, phone, checker):
+    """Sign up, confirm the e-mail from the link in the mail, complete the profile, see the
+    missions they can take, apply, accept a proposal, cancel another mission, mark a past
+    one done — on a 390 × 844 screen."""
+    start = len(checker.checks)
+    page = phone
+    email = "nina.le-goff@exemple.fr"
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    page.goto("/")
+    checker.check(page, "accueil")
+    page.goto("/comptes/signup/")
+    checker.check(page, "inscription")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/comptes/confirm-email/")
+    checker.check(page, "inscription-envoyee")
+
+    mail = next(text for text in reversed(portal.mails()) if email in text)
+    link = re.search(rf"{re.escape(portal.url)}/comptes/confirm-email/[^\s]+/", mail).group(0)
+    page.goto(link)
+    checker.check(page, "confirmation-courriel")
+    page.locator("main form button[type=submit]").click()
+    log_in(page, email, PASSWORD)
+    page.goto("/volontaires/profil/")
+    checker.check(page, "profil-nouveau")
+
+    page.fill("input[name=first_name]", "Nina")
+    page.fill("input[name=last_name]", "Le Goff")
+    page.fill("input[name=phone]", "06 12 34 56 78")
+    page.select_option("select[name=commune]", "Rennes")
+    page.select_option("select[name=quartier]", label="Centre")
+    page.check("input[name=languages][value=fr]")
+    page.get_by_role("checkbox", name=re.compile("Renfort d.une association")).check()
+    page.fill("input[name=max_missions_per_month]", "4")
+    for programme in page.locator("input[name=programmes]").all():
+        programme.check()
+    for row, weekday in enumerate(["5", "2", "0"]):
+        page.select_option(f"select[name=creneaux-{row}-weekday]", weekday)
+        page.fill(f"input[name=creneaux-{row}-start_time]", "09:00")
+        page.fill(f"input[name=creneaux-{row}-end_time]", "18:00")
+    page.check("input[name=accept_charter]")
+    page.check("input[name=accept_data_policy]")
+    page.locator("main form.volunteer-form button[type=submit]").last.click()
+    page.wait_for_url("**/volontaires/mon-espace/")
+    checker.check(page, "mon-espace-nouveau")
+
+    missions = portal.run(SETUP_VOLUNTEER_MISSIONS.format(email=email))
+    page.goto("/volontaires/missions/")
+    checker.check(page, "missions-ouvertes", screenshot=True)
+    call = page.locator(f"form[action='/volontaires/missions/{missions['call']}/inscription/']")
+    call.locator("button").click()
+    page.wait_for_load_state()
+    assert "Vous êtes inscrit·e sur « Tri solidaire du samedi »" in success_message(page)
+
+    portal.run(PROPOSE.format(mission=missions["proposed"], email=email))
+    page.goto("/volontaires/mon-espace/")
+    checker.check(page, "mon-espace-proposition", screenshot=True)
+    proposal = page.locator("article", has_text="Accueil à la maison de quartier").first
+    proposal.get_by_role("button", name="J'accepte").click()
+    page.wait_for_url(f"**/volontaires/missions/{missions['proposed']}/")
+    assert "est acceptée" in success_message(page)
+    checker.check(page, "mission-acceptee")
+
+    page.goto(f"/volontaires/missions/{missions['call']}/")
+    page.get_by_text("Je ne peux plus venir").click()
+    page.get_by_label("Motif de l'annulation").fill("Un rendez-vous médical ce samedi-là")
+    page.get_by_role("button", name="Annuler ma participation").click()
+    page.wait_for_url("**/volontaires/mon-espace/")
+    assert "l'équipe est prévenue" in success_message(page)
+
+    page.goto(f"/volontaires/missions/{missions['past']}/")
+    checker.check(page, "mission-a-declarer")
+    page.fill("input[name=duration_minutes]", "90")
+    page.fill("textarea[name=note]", "Tout s'est bien passé.")
+    page.get_by_role("button", name="Déclarer la mission réalisée").click()
+    page.wait_for_load_state()
+    assert "Mission déclarée réalisée" in success_message(page)
+    page.goto("/volontaires/mon-espace/")
+    checker.check(page, "mon-espace", screenshot=True)
+    copy_screenshot("mon-espace-390.png", "volontaire-telephone.png")
+    expect_no_problems(checker, start)
+
+
+def test_coordinator_on_a_phone_reports_downloads_and_calls_for_volunteers(portal, phone, checker):
+    """Read the convention, fill and submit the yearly report, download the convention's
+    PDF, post a call for volunteers — on a 390 × 844 screen."""
+    start = len(checker.checks)
+    page = phone
+    log_in(page, "coordination.banque-alimentaire@demo.solidaren.fr")
+    checker.check(page, "accueil-coordination")
+
+    page.goto("/conventions/")
+    checker.check(page, "conventions")
+    page.locator("main a", has_text="CPO-").first.click()
+    page.wait_for_load_state()
+    convention_url = page.url
+    checker.check(page, "convention", screenshot=True)
+
+    page.goto("/conventions/comptes-rendus/")
+    checker.check(page, "comptes-rendus")
+    editable = None
+    for link in page.locator("main a[href^='/conventions/comptes-rendus/']").all():
+        href = link.get_attribute("href")
+        if re.fullmatch(r"/conventions/comptes-rendus/\d+/", href or ""):
+            page.goto(href)
+            if page.locator("button[value=soumettre]").count():
+                editable = href
+                break
+            page.go_back()
+    assert editable, "no report to fill"
+    checker.check(page, "compte-rendu-formulaire", screenshot=True)
+    copy_screenshot("compte-rendu-formulaire-390.png", "coordination-compte-rendu-telephone.png")
+    page.fill("input[name=beneficiaries_count]", "1250")
+    page.fill("input[name=volunteers_count]", "85")
+    page.locator("textarea[name='actions-0-actions']").fill("Distribution hebdomadaire.")
+    page.locator("textarea[name='actions-0-results']").fill("1 250 foyers aidés.")
+    page.locator("button[value=soumettre]").click()
+    page.wait_for_load_state()
+    if page.locator("[data-error-summary], .errorlist, .error").count():
+        checker.check(page, "compte-rendu-erreurs")
+    assert "soumis" in page.locator("main").inner_text().lower(), page.locator("main").inner_text()
+    checker.check(page, "compte-rendu-soumis")
+
+    page.goto(convention_url)
+    page.locator("form[action$='/documents/generer/'] button").click()
+    page.wait_for_url("**/conventions/documents/lots/**")
+    page.get_by_text("terminé.").wait_for(timeout=60_000)
+    checker.check(page, "lot-convention")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Télécharger le PDF")).first.click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF")
+    render_first_page(pdf, "convention-page-1")
+    copy_screenshot("convention-page-1.png", "convention-pdf-page-1.png")
+
+    page.goto("/volontaires/appels/nouveau/")
+    checker.check(page, "appel-nouveau")
+    page.select_option("select[name=programme]", label="Citoyennes et Citoyens Volontaires")
+    page.locator("select[name=mission_type]").select_option(index=1)
+    page.fill("input[name=title]", "Renfort pour la collecte de printemps")
+    page.fill("textarea[name=description]", "Accueil des donateurs et tri des denrées.")
+    page.select_option("select[name=commune]", "Rennes")
+    page.fill("input[name=place]", "Magasin du Colombier")
+    future = portal.run(
+        "import datetime, json; from django.utils import timezone; "
+        "print(json.dumps({'day': (timezone.localdate() + datetime.timedelta(days=20))"
+        ".isoformat()}))"
+    )
+    page.fill("input[name=date]", future["day"])
+    page.fill("input[name=start_time]", "09:00")
+    page.fill("input[name=end_time]", "12:00")
+    page.fill("input[name=places]", "4")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    if page.locator("[data-error-summary]").count():
+        checker.check(page, "appel-erreurs")
+        pytest.fail(page.locator("[data-error-summary], .error").first.inner_text())
+    assert "Renfort pour la collecte de printemps" in page.locator("main").inner_text()
+    checker.check(page, "appels")
+    expect_no_problems(checker, start)
+
+
+def test_staff_on_a_desktop_take_a_request_propose_and_follow_documents(portal, desktop, checker):
+    """Take a resident's phone request, read the ranked (and excluded) candidates, propose a
+    volunteer, run the batch, start a year's PDFs and see the progress reach done, open the
+    dashboards and the back-office's convention form."""
+    start = len(checker.checks)
+    page = desktop
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, "agent@demo.solidaren.fr")
+    page.goto("/volontaires/demandes/nouvelle/")
+    checker.check(page, "demande-nouvelle")
+    page.locator("main form button[type=submit]").last.click()  # empty: the error summary
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    checker.check(page, "demande-erreurs")
+
+    page.select_option(
+        "select[name=habitant-programme]", label="Citoyennes et Citoyens Volontaires"
+    )
+    page.fill("input[name=habitant-first_name]", "Josiane")
+    page.fill("input[name=habitant-last_name]", "Ruellan")
+    page.fill("input[name=habitant-phone]", "02 99 12 34 56")
+    page.fill("input[name=habitant-address]", "4 rue de Brest")
+    page.select_option("select[name=habitant-commune]", "Rennes")
+    page.select_option("select[name=habitant-quartier]", label="Centre")
+    page.fill("textarea[name=habitant-needs]", "Courses une fois par semaine.")
+    page.check("input[name=habitant-consent]")
+    select_starting_with(page, "select[name=mission-mission_type]", "Portage de courses")
+    page.fill("textarea[name=mission-description]", "Courses au marché des Lices.")
+    day = portal.run(
+        "import datetime, json; from django.utils import timezone; "
+        "print(json.dumps({'day': (timezone.localdate() + datetime.timedelta(days=6))"
+        ".isoformat()}))"
+    )["day"]
+    page.fill("input[name=mission-date]", day)
+    page.fill("input[name=mission-start_time]", "10:00")
+    page.fill("input[name=mission-end_time]", "11:00")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r".*/volontaires/agents/missions/\d+/$"))
+    checker.check(page, "mission-candidats", screenshot=True)
+    propose = page.locator("form[action*='/proposer/'] button").first
+    if propose.count():
+        propose.click()
+        page.wait_for_load_state()
+        checker.check(page, "mission-proposee")
+
+    page.goto("/volontaires/agents/missions/")
+    checker.check(page, "missions-agents")
+    page.locator("form.staff-batch button").click()
+    page.wait_for_load_state()
+    checker.check(page, "attribution-resultat")
+
+    page.goto("/conventions/tableau-de-bord/")
+    checker.check(page, "tableau-de-bord", screenshot=True)
+    copy_screenshot("tableau-de-bord-1280.png", "agents-tableau-de-bord.png")
+    page.fill("form[action='/conventions/documents/annee/'] input[name=annee]", "2024")
+    page.locator("form[action='/conventions/documents/annee/'] button").click()
+    page.wait_for_url("**/conventions/documents/lots/**")
+    assert page.locator("progress").count() == 1
+    page.get_by_text("terminé.").wait_for(timeout=120_000)
+    assert page.locator("progress").get_attribute("value") == page.locator(
+        "progress"
+    ).get_attribute("max")
+    checker.check(page, "lot-annee", screenshot=True)
+
+    page.goto("/volontaires/agents/bilan/")
+    checker.check(page, "bilan-agents", screenshot=True)
+    page.goto("/volontaires/bilan/")
+    checker.check(page, "bilan-public")
+    page.goto("/volontaires/agents/volontaires/")
+    checker.check(page, "volontaires-a-verifier")
+
+    convention = portal.run(
+        "import json; from conventions.models import Convention; "
+        "print(json.dumps({'pk': Convention.objects.order_by('-start_date').first().pk}))"
+    )["pk"]
+    page.goto(f"/back-office/conventions/convention/{convention}/change/")
+    checker.check(page, "back-office-convention")
+    expect_no_problems(checker, start)
+
+
+def test_the_checks_reached_every_journey(checker):
+    """Runs last (file order): the totals `make e2e` prints must cover the three journeys."""
+    names = {check.name for check in checker.checks}
+    assert {"mon-espace", "compte-rendu-soumis", "back-office-convention"} <= names, json.dumps(
+        sorted(names)
+    )
