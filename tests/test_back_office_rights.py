@@ -140,8 +140,16 @@ def test_migration_0002_creates_the_group_and_the_missing_permissions_on_its_own
     migration.create_agents_group(state.apps, SimpleNamespace(connection=connection))
     migration.create_agents_group(state.apps, SimpleNamespace(connection=connection))  # again
 
+    # Models added by later migrations do not exist in that state: the run after their own
+    # migration grants them (test_every_migrate_puts_the_group_back_to_its_declaration).
+    existing_then = {
+        label: actions
+        for label, actions in roles.AGENT_PERMISSIONS.items()
+        if label in {model._meta.label_lower for model in state.apps.get_models()}
+    }
     group = Group.objects.get(name=roles.AGENTS_GROUP)
-    assert group_codenames(group) == roles.declared_codenames(roles.AGENT_PERMISSIONS)
+    assert group_codenames(group) == roles.declared_codenames(existing_then)
+    assert len(existing_then) < len(roles.AGENT_PERMISSIONS)  # later models were left to later
     assert Group.objects.filter(name=roles.AGENTS_GROUP).count() == 1
 
 
