@@ -90,6 +90,11 @@ def test_volunteer_on_a_phone_signs_up_takes_and_answers_missions(portal, phone,
     page.on("dialog", lambda dialog: dialog.accept())
 
     page.goto("/")
+    menu = page.get_by_role("button", name="Menu")
+    assert not page.get_by_role("link", name="Associations").is_visible()  # folded
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    assert page.get_by_role("link", name="Associations").is_visible()
     checker.check(page, "accueil")
     page.goto("/comptes/signup/")
     checker.check(page, "inscription")
