@@ -218,7 +218,7 @@ def test_staff_find_a_volunteer_to_verify_and_verify_them_from_the_portal(client
 def test_the_resident_request_form_has_an_error_summary_linking_to_the_fields(client, agent):
     client.force_login(agent)
 
-    response = client.post(reverse("volontaires:staff_request_new"), {})
+    response = client.post(reverse("volontaires:staff_request_new"), {"habitant-first_name": ""})
 
     assert response.status_code == 200
     summary = re.search(
