@@ -138,6 +138,17 @@ class PageCheck:
     viewport: int
     width: int
     violations: list[dict]
+    small_targets: list[str] = field(default_factory=list)
+
+
+# Buttons and fields of the portal's pages under 44 × 44 px on a phone (links inside text are
+# exempt, as in WCAG 2.5.8; the back-office is Django's own admin and is used on a desktop).
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'main button, main select, main textarea, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), header button, header select, .main-nav a')]
+  .filter(e => e.offsetParent !== null && !document.querySelector('#site-name, .djdt'))
+  .map(e => [e, e.getBoundingClientRect()])
+  .filter(([e, r]) => r.height < 43.5 || r.width < 43.5)
+  .map(([e, r]) => `${e.tagName.toLowerCase()}[name=${e.name || ''}] ${Math.round(r.width)}×${Math.round(r.height)}`)"""
 
 
 @dataclass
@@ -145,6 +156,7 @@ class Checker:
     """Runs axe-core and measures the document's width on each page, at both viewports."""
 
     checks: list[PageCheck] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # measurements the journeys report
     axe_source: str = field(default_factory=lambda: (ASSETS / "axe.min.js").read_text())
 
     def check(self, page, name: str, *, screenshot: bool = False) -> None:
@@ -166,7 +178,8 @@ class Checker:
             width = page.evaluate(
                 "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
             )
-            self.checks.append(PageCheck(name, viewport["width"], width, result))
+            small = page.evaluate(SMALL_TARGETS) if viewport is PHONE else []
+            self.checks.append(PageCheck(name, viewport["width"], width, result, small))
             if screenshot:
                 folder = OUTPUT / "screenshots"
                 folder.mkdir(parents=True, exist_ok=True)
@@ -183,6 +196,11 @@ class Checker:
         for check in self.checks[first:]:
             if check.width > check.viewport:
                 found.append(f"{check.name} @{check.viewport}px: {check.width}px wide")
+            if check.small_targets:
+                found.append(
+                    f"{check.name} @{check.viewport}px: targets under 44 px: "
+                    + ", ".join(check.small_targets[:5])
+                )
             for violation in check.violations:
                 found.append(
                     f"{check.name} @{check.viewport}px: axe {violation['id']} "
@@ -196,9 +214,12 @@ class Checker:
         violations = sum(len(check.violations) for check in self.checks)
         widest = max(phone, key=lambda check: check.width, default=None)
         return [
+            *self.notes,
             f"e2e: {len(pages)} pages checked at {len({c.viewport for c in self.checks})} "
             f"viewports (390 px and 1,280 px): {len(self.checks)} page × viewport checks",
             f"e2e: axe-core violations (wcag2a, wcag2aa, wcag21a, wcag21aa): {violations}",
+            "e2e: buttons and fields under 44 × 44 px at 390 px: "
+            + str(sum(len(check.small_targets) for check in phone)),
             "e2e: widest page at 390 px: "
             + (f"{widest.width} px ({widest.name})" if widest else "none"),
         ]
