@@ -143,12 +143,16 @@ class PageCheck:
 
 # Buttons and fields of the portal's pages under 44 × 44 px on a phone (links inside text are
 # exempt, as in WCAG 2.5.8; the back-office is Django's own admin and is used on a desktop).
-SMALL_TARGETS = """() => [...document.querySelectorAll(
-    'main button, main select, main textarea, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), header button, header select, .main-nav a')]
-  .filter(e => e.offsetParent !== null && !document.querySelector('#site-name, .djdt'))
+TARGETS = (
+    "main button, main select, main textarea, header button, header select, .main-nav a, "
+    "main input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
+)
+SMALL_TARGETS = """(selector) => [...document.querySelectorAll(selector)]
+  .filter(e => e.offsetParent !== null && !document.querySelector('#site-name'))
   .map(e => [e, e.getBoundingClientRect()])
   .filter(([e, r]) => r.height < 43.5 || r.width < 43.5)
-  .map(([e, r]) => `${e.tagName.toLowerCase()}[name=${e.name || ''}] ${Math.round(r.width)}×${Math.round(r.height)}`)"""
+  .map(([e, r]) => `${e.tagName.toLowerCase()}[name=${e.name || ''}] `
+                   + `${Math.round(r.width)}×${Math.round(r.height)}`)"""
 
 
 @dataclass
@@ -178,7 +182,7 @@ class Checker:
             width = page.evaluate(
                 "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
             )
-            small = page.evaluate(SMALL_TARGETS) if viewport is PHONE else []
+            small = page.evaluate(SMALL_TARGETS, TARGETS) if viewport is PHONE else []
             self.checks.append(PageCheck(name, viewport["width"], width, result, small))
             if screenshot:
                 folder = OUTPUT / "screenshots"
