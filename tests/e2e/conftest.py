@@ -190,6 +190,8 @@ class Checker:
                 page.screenshot(
                     path=str(folder / f"{name}-{viewport['width']}.png"), full_page=True
                 )
+                # The first screen only, as a person sees it (the README's images).
+                page.screenshot(path=str(folder / f"{name}-{viewport['width']}-ecran.png"))
         page.set_viewport_size(current)
 
     def problems(self) -> list[str]:

@@ -169,7 +169,7 @@ def test_volunteer_on_a_phone_signs_up_takes_and_answers_missions(portal, phone,
     assert "Mission déclarée réalisée" in success_message(page)
     page.goto("/volontaires/mon-espace/")
     checker.check(page, "mon-espace", screenshot=True)
-    copy_screenshot("mon-espace-390.png", "volontaire-telephone.png")
+    copy_screenshot("mon-espace-proposition-390-ecran.png", "volontaire-telephone.png")
     expect_no_problems(checker, start)
 
 
@@ -201,7 +201,9 @@ def test_coordinator_on_a_phone_reports_downloads_and_calls_for_volunteers(porta
             page.go_back()
     assert editable, "no report to fill"
     checker.check(page, "compte-rendu-formulaire", screenshot=True)
-    copy_screenshot("compte-rendu-formulaire-390.png", "coordination-compte-rendu-telephone.png")
+    copy_screenshot(
+        "compte-rendu-formulaire-390-ecran.png", "coordination-compte-rendu-telephone.png"
+    )
     page.fill("input[name=beneficiaries_count]", "1250")
     page.fill("input[name=volunteers_count]", "85")
     page.locator("textarea[name='actions-0-actions']").fill("Distribution hebdomadaire.")
@@ -306,7 +308,7 @@ def test_staff_on_a_desktop_take_a_request_propose_and_follow_documents(portal, 
 
     page.goto("/conventions/tableau-de-bord/")
     checker.check(page, "tableau-de-bord", screenshot=True)
-    copy_screenshot("tableau-de-bord-1280.png", "agents-tableau-de-bord.png")
+    copy_screenshot("tableau-de-bord-1280-ecran.png", "agents-tableau-de-bord.png")
     page.fill("form[action='/conventions/documents/annee/'] input[name=annee]", "2024")
     started = time.monotonic()
     page.locator("form[action='/conventions/documents/annee/'] button").click()
