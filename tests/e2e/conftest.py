@@ -27,6 +27,8 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 OUTPUT = BASE_DIR / "data" / "e2e"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
+NARROW_PHONE = {"width": 360, "height": 740}
+WIDTH = "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
 DESKTOP = {"width": 1280, "height": 900}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DEMO_PASSWORD = "solidaren-demo"
@@ -161,10 +163,16 @@ class Checker:
 
     checks: list[PageCheck] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # measurements the journeys report
+    narrow_widths: list[tuple[str, int]] = field(default_factory=list)  # at 360 px
     axe_source: str = field(default_factory=lambda: (ASSETS / "axe.min.js").read_text())
 
     def check(self, page, name: str, *, screenshot: bool = False) -> None:
         current = page.viewport_size
+        # The narrowest phones the layout is made for: the width only.
+        page.set_viewport_size(NARROW_PHONE)
+        page.wait_for_timeout(50)
+        narrow = page.evaluate(WIDTH)
+        self.narrow_widths.append((name, narrow))
         for viewport in (PHONE, DESKTOP):
             page.set_viewport_size(viewport)
             page.wait_for_timeout(50)
@@ -179,9 +187,7 @@ class Checker:
                 }""",
                 AXE_TAGS,
             )
-            width = page.evaluate(
-                "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-            )
+            width = page.evaluate(WIDTH)
             small = page.evaluate(SMALL_TARGETS, TARGETS) if viewport is PHONE else []
             self.checks.append(PageCheck(name, viewport["width"], width, result, small))
             if screenshot:
@@ -198,7 +204,11 @@ class Checker:
         return self.problems_since(0)
 
     def problems_since(self, first: int) -> list[str]:
-        found = []
+        found = [
+            f"{name} @360px: {width}px wide"
+            for name, width in self.narrow_widths[first // 2 :]
+            if width > NARROW_PHONE["width"]
+        ]
         for check in self.checks[first:]:
             if check.width > check.viewport:
                 found.append(f"{check.name} @{check.viewport}px: {check.width}px wide")
@@ -228,6 +238,9 @@ class Checker:
             + str(sum(len(check.small_targets) for check in phone)),
             "e2e: widest page at 390 px: "
             + (f"{widest.width} px ({widest.name})" if widest else "none"),
+            "e2e: widest page at 360 px: "
+            + str(max((width for _name, width in self.narrow_widths), default=0))
+            + " px",
         ]
 
 
