@@ -68,4 +68,4 @@ def test_narrow_bars_get_a_short_value():
     )
 
     assert len(chart.totals) == 16
-    assert chart.totals[0].label == "268\u00a0k€"
+    assert chart.totals[0].label == "268\u202fk€"

@@ -25,6 +25,7 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parents[2]
 ASSETS = Path(__file__).resolve().parent / "assets"
 OUTPUT = BASE_DIR / "data" / "e2e"
+SCREENSHOTS = OUTPUT / "screenshots"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
 NARROW_PHONE = {"width": 360, "height": 740}

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import DEMO_PASSWORD, copy_screenshot, render_first_page
+from tests.e2e.conftest import DEMO_PASSWORD, SCREENSHOTS, copy_screenshot, render_first_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real_clock]
 
@@ -308,7 +308,12 @@ def test_staff_on_a_desktop_take_a_request_propose_and_follow_documents(portal, 
 
     page.goto("/conventions/tableau-de-bord/")
     checker.check(page, "tableau-de-bord", screenshot=True)
+    page.locator("figure.chart").first.scroll_into_view_if_needed()
+    page.locator("figure.chart").first.screenshot(
+        path=str(SCREENSHOTS / "tableau-de-bord-graphique.png")
+    )
     copy_screenshot("tableau-de-bord-1280-ecran.png", "agents-tableau-de-bord.png")
+    copy_screenshot("tableau-de-bord-graphique.png", "agents-tableau-de-bord-graphique.png")
     page.fill("form[action='/conventions/documents/annee/'] input[name=annee]", "2024")
     started = time.monotonic()
     page.locator("form[action='/conventions/documents/annee/'] button").click()
