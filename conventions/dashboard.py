@@ -233,6 +233,22 @@ def whole_euros(amount: Decimal) -> str:
     return f"{int(amount):,}".replace(",", rules.NBSP) + rules.NBSP + "€"
 
 
+def thousands_of_euros(amount: Decimal) -> str:
+    """A short label above a narrow bar: 267600 → « 268 k€ » (the table gives the exact sum)."""
+    if amount < 1000:
+        return whole_euros(amount.quantize(Decimal(1)))
+    return f"{round(amount / 1000):,}".replace(",", NNBSP) + NNBSP + "k€"
+
+
+NNBSP = "\u202f"  # narrow no-break space: short labels fit narrow bars
+
+
+def _label_width(label: str) -> float:
+    """Estimated width of a bold label at FONT_SIZE, with a margin to the next one."""
+    narrow = label.count(NNBSP)
+    return CHAR_WIDTH * (len(label) - narrow) + 3 * narrow + 2
+
+
 def nice_axis(maximum: Decimal, ticks: int = 6) -> tuple[Decimal, Decimal]:
     """The axis end and tick step: a step of 1, 2, 2.5 or 5 × 10ⁿ, at most `ticks` steps."""
     if maximum <= 0:
@@ -304,7 +320,9 @@ def bar_chart(
                 )
             )
         label = (value_format or whole_euros)(totals[index])
-        if totals[index] > 0 and CHAR_WIDTH * len(label) + 4 <= slot:
+        if value_format is None and _label_width(label) > slot:
+            label = thousands_of_euros(totals[index])  # « 280 k€ » where bars are narrow
+        if totals[index] > 0 and _label_width(label) <= slot:
             total_labels.append(
                 TotalLabel(
                     x=round(slot_x + slot / 2, 2),

@@ -16,7 +16,8 @@ into a 500 after its data were saved. Here:
   worker that died), through `register_recoverer`, so that this module imports no app model.
 
 Delivery is at least once: every task must be harmless when delivered twice.
-With no broker (the embedded demo, CELERY_TASK_ALWAYS_EAGER) the task runs in-process on commit.
+With no broker (the embedded demo, CELERY_TASK_ALWAYS_EAGER) the task runs in-process after the
+commit: in a background thread once the request has answered (TASKS_IN_BACKGROUND), or at once.
 """
 
 from __future__ import annotations

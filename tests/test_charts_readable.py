@@ -56,3 +56,16 @@ def test_each_bar_shows_its_value_without_hover():
     assert [total.label for total in chart.totals] == ["20\u00a0500\u00a0€", "13\u00a0000\u00a0€"]
     assert ">20\u00a0500\u00a0€</text>" in svg
     assert 'font-size="12"' in svg
+
+
+def test_narrow_bars_get_a_short_value():
+    chart = bar_chart(
+        ChartSeries(
+            categories=[str(year) for year in range(2011, 2027)],
+            series=["Ville"],
+            values=[[Decimal(267600)] for _ in range(16)],
+        )
+    )
+
+    assert len(chart.totals) == 16
+    assert chart.totals[0].label == "268\u202fk€"

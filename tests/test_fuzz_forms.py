@@ -407,6 +407,9 @@ FORM_PAGES = {
         "volontaires:mission_detail", pk=_pk("resident_mission")
     ),
     "volontaires:keep_in_touch": _page("volontaires:mission_detail", pk=_pk("done_mission")),
+    "volontaires:assignment_cancel": _page(
+        "volontaires:mission_detail", pk=lambda w: w.accepted_to_come.mission_id
+    ),
     "volontaires:mission_apply": _page("volontaires:mission_detail", pk=_pk("city_call")),
     "volontaires:staff_mission_batch": _page("volontaires:staff_missions"),
     "volontaires:staff_mission_propose_best": _page(

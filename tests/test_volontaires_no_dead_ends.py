@@ -5,6 +5,7 @@ offered only once the mission's date has come, a refusal keeping what the volunt
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -212,3 +213,17 @@ def test_staff_find_a_volunteer_to_verify_and_verify_them_from_the_portal(client
     assert reverse("volontaires:staff_volunteer", args=[waiting.pk]) not in after
     everyone = client.get(reverse("volontaires:staff_volunteers"), {"tous": "1"})
     assert "Maëlys" in everyone.content.decode()
+
+
+def test_the_resident_request_form_has_an_error_summary_linking_to_the_fields(client, agent):
+    client.force_login(agent)
+
+    response = client.post(reverse("volontaires:staff_request_new"), {"habitant-first_name": ""})
+
+    assert response.status_code == 200
+    summary = re.search(
+        r'<div class="error-summary"[^>]*>.*?</div>', response.content.decode(), re.DOTALL
+    ).group(0)
+    assert 'tabindex="-1"' in summary and "data-error-summary" in summary
+    assert 'href="#id_habitant-first_name"' in summary
+    assert 'href="#id_mission-mission_type"' in summary

@@ -9,6 +9,12 @@
     var summary = document.querySelector("[data-error-summary]");
     if (summary) {
       summary.focus();
+      return;
+    }
+    // Forms without a summary (e.g. the account pages): the first field in error.
+    var invalid = document.querySelector("main [aria-invalid='true']");
+    if (invalid) {
+      invalid.focus();
     }
   }
 

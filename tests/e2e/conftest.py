@@ -25,8 +25,11 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parents[2]
 ASSETS = Path(__file__).resolve().parent / "assets"
 OUTPUT = BASE_DIR / "data" / "e2e"
+SCREENSHOTS = OUTPUT / "screenshots"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
+NARROW_PHONE = {"width": 360, "height": 740}
+WIDTH = "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
 DESKTOP = {"width": 1280, "height": 900}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DEMO_PASSWORD = "solidaren-demo"
@@ -138,6 +141,21 @@ class PageCheck:
     viewport: int
     width: int
     violations: list[dict]
+    small_targets: list[str] = field(default_factory=list)
+
+
+# Buttons and fields of the portal's pages under 44 × 44 px on a phone (links inside text are
+# exempt, as in WCAG 2.5.8; the back-office is Django's own admin and is used on a desktop).
+TARGETS = (
+    "main button, main select, main textarea, header button, header select, .main-nav a, "
+    "main input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
+)
+SMALL_TARGETS = """(selector) => [...document.querySelectorAll(selector)]
+  .filter(e => e.offsetParent !== null && !document.querySelector('#site-name'))
+  .map(e => [e, e.getBoundingClientRect()])
+  .filter(([e, r]) => r.height < 43.5 || r.width < 43.5)
+  .map(([e, r]) => `${e.tagName.toLowerCase()}[name=${e.name || ''}] `
+                   + `${Math.round(r.width)}×${Math.round(r.height)}`)"""
 
 
 @dataclass
@@ -145,10 +163,17 @@ class Checker:
     """Runs axe-core and measures the document's width on each page, at both viewports."""
 
     checks: list[PageCheck] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # measurements the journeys report
+    narrow_widths: list[tuple[str, int]] = field(default_factory=list)  # at 360 px
     axe_source: str = field(default_factory=lambda: (ASSETS / "axe.min.js").read_text())
 
     def check(self, page, name: str, *, screenshot: bool = False) -> None:
         current = page.viewport_size
+        # The narrowest phones the layout is made for: the width only.
+        page.set_viewport_size(NARROW_PHONE)
+        page.wait_for_timeout(50)
+        narrow = page.evaluate(WIDTH)
+        self.narrow_widths.append((name, narrow))
         for viewport in (PHONE, DESKTOP):
             page.set_viewport_size(viewport)
             page.wait_for_timeout(50)
@@ -163,26 +188,36 @@ class Checker:
                 }""",
                 AXE_TAGS,
             )
-            width = page.evaluate(
-                "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-            )
-            self.checks.append(PageCheck(name, viewport["width"], width, result))
+            width = page.evaluate(WIDTH)
+            small = page.evaluate(SMALL_TARGETS, TARGETS) if viewport is PHONE else []
+            self.checks.append(PageCheck(name, viewport["width"], width, result, small))
             if screenshot:
                 folder = OUTPUT / "screenshots"
                 folder.mkdir(parents=True, exist_ok=True)
                 page.screenshot(
                     path=str(folder / f"{name}-{viewport['width']}.png"), full_page=True
                 )
+                # The first screen only, as a person sees it (the README's images).
+                page.screenshot(path=str(folder / f"{name}-{viewport['width']}-ecran.png"))
         page.set_viewport_size(current)
 
     def problems(self) -> list[str]:
         return self.problems_since(0)
 
     def problems_since(self, first: int) -> list[str]:
-        found = []
+        found = [
+            f"{name} @360px: {width}px wide"
+            for name, width in self.narrow_widths[first // 2 :]
+            if width > NARROW_PHONE["width"]
+        ]
         for check in self.checks[first:]:
             if check.width > check.viewport:
                 found.append(f"{check.name} @{check.viewport}px: {check.width}px wide")
+            if check.small_targets:
+                found.append(
+                    f"{check.name} @{check.viewport}px: targets under 44 px: "
+                    + ", ".join(check.small_targets[:5])
+                )
             for violation in check.violations:
                 found.append(
                     f"{check.name} @{check.viewport}px: axe {violation['id']} "
@@ -196,11 +231,17 @@ class Checker:
         violations = sum(len(check.violations) for check in self.checks)
         widest = max(phone, key=lambda check: check.width, default=None)
         return [
+            *self.notes,
             f"e2e: {len(pages)} pages checked at {len({c.viewport for c in self.checks})} "
             f"viewports (390 px and 1,280 px): {len(self.checks)} page × viewport checks",
             f"e2e: axe-core violations (wcag2a, wcag2aa, wcag21a, wcag21aa): {violations}",
+            "e2e: buttons and fields under 44 × 44 px at 390 px: "
+            + str(sum(len(check.small_targets) for check in phone)),
             "e2e: widest page at 390 px: "
             + (f"{widest.width} px ({widest.name})" if widest else "none"),
+            "e2e: widest page at 360 px: "
+            + str(max((width for _name, width in self.narrow_widths), default=0))
+            + " px",
         ]
 
 
