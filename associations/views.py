@@ -321,7 +321,10 @@ def orientation_link_renew(request, token):
             {"reason": " ".join(error.messages), "renewable": False, "token": token},
             status=400,
         )
-    return render(request, "associations/orientation_link_renewed.html")
+    messages.success(
+        request, _("Un nouveau lien a été envoyé aux adresses enregistrées de la structure.")
+    )
+    return redirect("associations:orientation_answer", token=token)
 
 
 # --- Open data: data·inclusion v1 ---------------------------------------------------------------

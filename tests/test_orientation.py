@@ -140,7 +140,7 @@ def test_expired_replaced_and_other_structures_links_are_refused(
             renewed = anonymous.post(
                 reverse("associations:orientation_link_renew", args=[link_a.split("/")[-2]])
             )
-        assert renewed.status_code == 200
+        assert renewed.status_code == 302
     fresh = path_of(link_in(mail.outbox[-1]))
     assert fresh != link_a and anonymous.get(fresh).status_code == 200
     replaced = anonymous.get(link_a)
