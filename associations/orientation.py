@@ -308,7 +308,13 @@ def anonymise(now: datetime.datetime | None = None) -> int:
     old = closed.filter(
         Q(decided_at__lt=cutoff) | Q(decided_at__isnull=True, created_at__lt=cutoff)
     )
-    return old.update(
+    return blank_personal_data(old, now)
+
+
+def blank_personal_data(requests, now: datetime.datetime) -> int:
+    """Blanks the person's fields (retention, or the resident's erasure); the row stays for
+    the figures."""
+    return requests.filter(anonymised_at__isnull=True).update(
         first_name=_("Personne anonymisée"),
         last_name="",
         phone="",

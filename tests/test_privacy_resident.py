@@ -12,6 +12,7 @@ from django.db import connection
 from django.urls import reverse
 from simple_history.models import registered_models
 
+from associations.models import OrientationRequest
 from conventions.models import Convention
 from solidaren.demo import agents_group
 from tests.factories import (
@@ -22,6 +23,7 @@ from tests.factories import (
     ProgrammeFactory,
     QuartierFactory,
     ResidentFactory,
+    StructureFactory,
 )
 from tests.test_volontaires_volunteer import make_volunteer, messages_of
 from volontaires.models import (
@@ -113,6 +115,17 @@ def case(db, staff):
         completion_note=f"{FIRST_NAME} va mieux, elle remercie.",
     )
     KeepInTouchRequest.objects.create(assignment=assignment)
+    OrientationRequest.objects.create(  # the handover to an association copied them
+        structure=StructureFactory(email="accueil@asso.example.fr"),
+        prescriber=helper.user,
+        prescriber_role="volontaire",
+        assignment=assignment,
+        first_name=FIRST_NAME,
+        phone=PHONE,
+        reason=f"Garder le lien avec {FIRST_NAME} {LAST_NAME}",
+        consent_given=True,
+        consent_recorded_at=resident.consent_recorded_at,
+    )
     AssignmentFactory(
         mission=done,
         volunteer=make_volunteer(programme, [errands]),

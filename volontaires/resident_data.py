@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from associations import orientation
+from associations.models import OrientationRequest
 from volontaires.admin_history import ANONYMISED, purge_identity
 from volontaires.casework import default_title
 from volontaires.models import Assignment, KeepInTouchRequest, Mission, Resident
@@ -169,6 +171,11 @@ def erase_resident(resident: Resident, *, at: datetime.datetime | None = None) -
     Assignment.objects.bulk_update(assignments, ["completion_note", "decline_reason"])
     keep_in_touch = KeepInTouchRequest.objects.filter(assignment__mission__resident=resident)
     purge_identity([resident, *missions, *assignments, *keep_in_touch])
+    # The handovers to associations ("garder le lien") copied their first name and phone.
+    orientation.blank_personal_data(
+        OrientationRequest.objects.filter(assignment__mission__resident=resident),
+        resident.anonymised_at,
+    )
     return resident
 
 
