@@ -69,6 +69,13 @@ def my_associations(request):
         "fields_of_action",
         Prefetch("conventions", queryset=Convention.objects.order_by("-start_date")),
     )
+    services = Service.objects.filter(structure__association__in=associations).order_by("name")
+    by_association: dict[int, list[Service]] = {}
+    for service in services.select_related("structure"):
+        by_association.setdefault(service.structure.association_id, []).append(service)
+    associations = list(associations)
+    for association in associations:
+        association.directory_services = by_association.get(association.pk, [])
     return render(request, "associations/my_associations.html", {"associations": associations})
 
 

@@ -165,3 +165,12 @@ def test_orientation_figures_on_the_staff_figures_page(client, agent, stale):
     assert [row["count"] for row in figures["per_month"]] == [2, 1]
     assert figures["per_thematique"] == [("Alimentation", 3)]
     assert "Orientations vers les services du réseau" in content
+
+
+def test_the_coordinator_finds_their_services_on_their_page(client, stale, coordinator_a):
+    other = ServiceFactory(name="Douches ailleurs")
+    client.force_login(coordinator_a)
+    content = client.get(reverse("associations:mine")).content.decode()
+    assert "Vestiaire" in content
+    assert reverse("associations:service_edit", args=[stale.slug]) in content
+    assert other.name not in content
