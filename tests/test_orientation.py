@@ -319,3 +319,15 @@ def test_coordinators_are_the_recipients(service_a, association_a, coordinator_a
     assert orientations.recipients(service_a.structure) == sorted(
         [coordinator_a.email, second.email]
     )
+
+
+def test_the_beat_schedule_runs_the_directory_tasks(settings):
+    from solidaren.celery import app
+
+    for key, task in [
+        ("orientation-upkeep", "associations.orientation_upkeep"),
+        ("directory-freshness-reminders", "associations.freshness_reminders"),
+    ]:
+        assert settings.CELERY_BEAT_SCHEDULE[key]["task"] == task
+        assert task in app.tasks
+    assert settings.ORIENTATION_RETENTION_MONTHS == 24
