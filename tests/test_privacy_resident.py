@@ -116,7 +116,7 @@ def case(db, staff):
     )
     KeepInTouchRequest.objects.create(assignment=assignment)
     OrientationRequest.objects.create(  # the handover to an association copied them
-        structure=StructureFactory(email="accueil@asso.example.fr"),
+        structure=StructureFactory(name="Amitiés bretonnes", email="accueil@asso.example.fr"),
         prescriber=helper.user,
         prescriber_role="volontaire",
         assignment=assignment,
@@ -125,6 +125,14 @@ def case(db, staff):
         reason=f"Garder le lien avec {FIRST_NAME} {LAST_NAME}",
         consent_given=True,
         consent_recorded_at=resident.consent_recorded_at,
+    )
+    OrientationRequest.objects.create(  # somebody else's orientation, by an agent
+        structure=StructureFactory(email="autre@asso.example.fr"),
+        prescriber=staff,
+        prescriber_role="agent",
+        first_name="Personne d'ailleurs",
+        reason="Une autre histoire",
+        consent_given=True,
     )
     AssignmentFactory(
         mission=done,
@@ -222,6 +230,20 @@ def test_the_agents_export_gives_the_residents_rows_and_is_logged(client, staff,
         ("Déclinée", None),
     ]
     assert done["interventions"][0]["garder_le_lien"]["traitee"] is False
+    # The handover made during their mission, and nobody else's orientation.
+    [handover] = data["orientations"]
+    assert handover["structure"] == "Amitiés bretonnes"
+    assert handover["mission"]["numero"] == case["done"].pk
+    assert handover["personne_orientee"] == {
+        "prenom": FIRST_NAME,
+        "nom": "",
+        "telephone": PHONE,
+        "adresse_email": "",
+        "comment_la_joindre": "",
+        "motif": f"Garder le lien avec {FIRST_NAME} {LAST_NAME}",
+    }
+    assert (handover["etat"], handover["anonymisee_le"]) == ("En attente de réponse", None)
+    assert "Personne d'ailleurs" not in response.content.decode()
     # The helpers' identity is theirs, not the resident's.
     assert "aide@exemple.fr" not in response.content.decode()
     [entry] = ResidentAccessLog.objects.all()
@@ -353,6 +375,8 @@ def test_the_erased_resident_shows_as_such_to_staff(client, staff, case):
     assert "Effacer ses données" not in admin_change.content.decode()
     assert 'name="phone"' not in admin_change.content.decode()  # read-only from now on
     assert export["habitant"]["prenom"] == "anonymisé·e"
+    [handover] = export["orientations"]
+    assert handover["personne_orientee"] is None and handover["anonymisee_le"] is not None
     assert mission_history.status_code == 200  # the rewritten history still reads
     assert "Portage de courses — Bréquigny" in mission_history.content.decode()
     for secret in SECRETS:
