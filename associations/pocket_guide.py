@@ -72,12 +72,34 @@ def _search(kind: str, value: str) -> directory.Search:
     )
 
 
-def _weekly(expressions: list[str]) -> list[tuple[str, str]]:
-    """(weekday, "09:00–12:00, 14:00–17:00") for the days it opens, in a usual week."""
+def _reading_days(period: tuple[datetime.date, datetime.date] | None) -> list:
+    """The day each weekday (Monday first) is read on: the reference week; for dated hours, the
+    first day of that weekday in the period that is not a public holiday (a holiday if it has
+    only those; None when the weekday is not in the period)."""
+    if period is None:
+        return [REFERENCE_MONDAY + datetime.timedelta(days=offset) for offset in range(7)]
+    starts_on, ends_on = period
+    usual: dict[int, datetime.date] = {}
+    holidays: dict[int, datetime.date] = {}
+    day = starts_on
+    # Five weeks: no weekday is a public holiday five weeks running.
+    while day <= min(ends_on, starts_on + datetime.timedelta(days=34)):
+        if opening_hours.is_public_holiday(day):
+            holidays.setdefault(day.weekday(), day)
+        else:
+            usual.setdefault(day.weekday(), day)
+        day += datetime.timedelta(days=1)
+    return [usual.get(weekday, holidays.get(weekday)) for weekday in range(7)]
+
+
+def weekly_hours(
+    expressions: list[str], period: tuple[datetime.date, datetime.date] | None = None
+) -> list[tuple[str, str]]:
+    """(weekday, "09:00–12:00, 14:00–17:00") for the days it opens, in a usual week, or in a
+    usual week of a period (a service's changed hours, read on their own dates)."""
     lines = []
-    for offset, weekday in enumerate(WEEKDAYS):
-        day = REFERENCE_MONDAY + datetime.timedelta(days=offset)
-        slots = opening_hours.hours_of_day(day, expressions, [])
+    for weekday, day in zip(WEEKDAYS, _reading_days(period), strict=True):
+        slots = opening_hours.hours_of_day(day, expressions, []) if day else []
         if slots:
             lines.append((weekday, ", ".join(f"{begin:%H:%M}–{end:%H:%M}" for begin, end in slots)))
     return lines
@@ -88,16 +110,31 @@ def guide_entries(kind: str, value: str, today: datetime.date) -> list[dict]:
     entries = []
     for service in services:
         stops = [
-            {"label": stop.label, "address": stop.address, "hours": _weekly([stop.opening_hours])}
+            {
+                "label": stop.label,
+                "address": stop.address,
+                "hours": weekly_hours([stop.opening_hours]),
+            }
             for stop in service.stops.all()
             if kind != QUARTIER or stop.quartier is None or stop.quartier.slug == value
         ]
         entries.append(
             {
                 "service": service,
-                "hours": [] if service.is_itinerant else _weekly(directory.usual_hours(service)),
+                "hours": []
+                if service.is_itinerant
+                else weekly_hours(directory.usual_hours(service)),
                 "stops": stops,
-                "changes": [change for change in service.changes.all() if change.ends_on >= today],
+                "changes": [
+                    {
+                        "change": change,
+                        "hours": weekly_hours(
+                            [change.opening_hours], (change.starts_on, change.ends_on)
+                        ),
+                    }
+                    for change in service.changes.all()
+                    if change.ends_on >= today
+                ],
                 "languages": [language.name for language in service.languages.all()],
             }
         )
