@@ -92,17 +92,44 @@ def _reading_days(period: tuple[datetime.date, datetime.date] | None) -> list:
     return [usual.get(weekday, holidays.get(weekday)) for weekday in range(7)]
 
 
-def weekly_hours(
-    expressions: list[str], period: tuple[datetime.date, datetime.date] | None = None
-) -> list[tuple[str, str]]:
-    """(weekday, "09:00–12:00, 14:00–17:00") for the days it opens, in a usual week, or in a
-    usual week of a period (a service's changed hours, read on their own dates)."""
+def _slots_per_weekday(
+    expressions: list[str], period: tuple[datetime.date, datetime.date] | None
+) -> list[tuple[int, str]]:
+    """(weekday number, "09:00–12:00, 14:00–17:00") for the weekdays it opens."""
     lines = []
-    for weekday, day in zip(WEEKDAYS, _reading_days(period), strict=True):
+    for weekday, day in enumerate(_reading_days(period)):
         slots = opening_hours.hours_of_day(day, expressions, []) if day else []
         if slots:
             lines.append((weekday, ", ".join(f"{begin:%H:%M}–{end:%H:%M}" for begin, end in slots)))
     return lines
+
+
+def weekly_hours(expressions: list[str]) -> list[tuple[str, str]]:
+    """(weekday, "09:00–12:00, 14:00–17:00") for the days it opens, in a usual week."""
+    return [(WEEKDAYS[weekday], slots) for weekday, slots in _slots_per_weekday(expressions, None)]
+
+
+def dated_hours(
+    expression: str, starts_on: datetime.date, ends_on: datetime.date
+) -> list[tuple[str, str]]:
+    """Changed hours, in the words of a sentence: read on the period's own days, consecutive
+    weekdays with the same slots together ("du lundi au vendredi", "samedi et dimanche")."""
+    groups: list[list] = []  # [first weekday, last weekday, slots]
+    for weekday, slots in _slots_per_weekday([expression], (starts_on, ends_on)):
+        if groups and groups[-1][2] == slots and groups[-1][1] == weekday - 1:
+            groups[-1][1] = weekday
+        else:
+            groups.append([weekday, weekday, slots])
+    return [(_days(first, last), slots) for first, last, slots in groups]
+
+
+def _days(first: int, last: int) -> str:
+    names = {"first": WEEKDAYS[first], "last": WEEKDAYS[last]}
+    if first == last:
+        return str(WEEKDAYS[first])
+    if last == first + 1:
+        return _("%(first)s et %(last)s") % names
+    return _("du %(first)s au %(last)s") % names
 
 
 def guide_entries(kind: str, value: str, today: datetime.date) -> list[dict]:
@@ -128,8 +155,8 @@ def guide_entries(kind: str, value: str, today: datetime.date) -> list[dict]:
                 "changes": [
                     {
                         "change": change,
-                        "hours": weekly_hours(
-                            [change.opening_hours], (change.starts_on, change.ends_on)
+                        "hours": dated_hours(
+                            change.opening_hours, change.starts_on, change.ends_on
                         ),
                     }
                     for change in service.changes.all()

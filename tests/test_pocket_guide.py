@@ -118,22 +118,25 @@ def test_changed_hours_are_written_as_the_usual_hours_are(
     assert "Tu,Th" not in text
 
 
-def as_text(lines: list[tuple]) -> list[tuple[str, str]]:
-    return [(str(weekday), slots) for weekday, slots in lines]
-
-
-def test_dated_hours_are_read_on_their_own_days_and_not_on_a_public_holiday():
+def test_changed_hours_are_read_on_their_own_days_and_not_on_a_public_holiday():
     # Christmas and New Year's Day 2026 are Fridays: the Fridays are read on 8 January.
-    winter = (datetime.date(2026, 12, 21), datetime.date(2027, 1, 10))
-    assert as_text(pocket_guide.weekly_hours(["Mo-Fr 10:00-12:00; PH off"], winter)) == [
-        (day, "10:00–12:00") for day in ("lundi", "mardi", "mercredi", "jeudi", "vendredi")
+    assert pocket_guide.dated_hours(
+        "Mo-Fr 10:00-12:00; PH off", datetime.date(2026, 12, 21), datetime.date(2027, 1, 10)
+    ) == [("du lundi au vendredi", "10:00–12:00")]
+    assert pocket_guide.dated_hours(
+        "Mo-We 08:00-12:00; Th 14:00-16:00; Sa,Su 10:00-12:00",
+        datetime.date(2026, 12, 1),
+        datetime.date(2027, 3, 31),
+    ) == [
+        ("du lundi au mercredi", "08:00–12:00"),
+        ("jeudi", "14:00–16:00"),
+        ("samedi et dimanche", "10:00–12:00"),
     ]
     # Two days only: two weekdays; a holiday that is the only Friday of the period counts.
     christmas = (datetime.date(2026, 12, 24), datetime.date(2026, 12, 25))
-    assert as_text(pocket_guide.weekly_hours(["Mo-Su 09:00-11:00"], christmas)) == [
-        ("jeudi", "09:00–11:00"),
-        ("vendredi", "09:00–11:00"),
+    assert pocket_guide.dated_hours("Mo-Su 09:00-11:00", *christmas) == [
+        ("jeudi et vendredi", "09:00–11:00")
     ]
-    assert as_text(pocket_guide.weekly_hours(["Mo-Su 09:00-11:00; PH off"], christmas)) == [
+    assert pocket_guide.dated_hours("Mo-Su 09:00-11:00; PH off", *christmas) == [
         ("jeudi", "09:00–11:00")
     ]
