@@ -203,10 +203,13 @@ def _form_errors(form, error: ValidationError) -> None:
 def orientation_list(request):
     orientations = (
         OrientationRequest.objects.visible_to(request.user)
-        .select_related("structure", "service", "prescriber")
+        .select_related("structure", "service", "prescriber", "assignment__mission")
         .order_by("-created_at")
     )
     page = Paginator(orientations, 30).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for item in page:
+        item.hide_person = not orientation.person_shown_to(request.user, item, today=today)
     return render(request, "associations/orientation_list.html", {"page": page})
 
 
@@ -214,7 +217,9 @@ def orientation_list(request):
 @role_required("agent", "coordinator", "volunteer")
 def orientation_detail(request, pk):
     item = get_visible_or_404(
-        OrientationRequest.objects.select_related("structure", "service", "prescriber"),
+        OrientationRequest.objects.select_related(
+            "structure", "service", "prescriber", "assignment__mission"
+        ),
         request.user,
         pk=pk,
     )
@@ -224,6 +229,7 @@ def orientation_detail(request, pk):
         "associations/orientation_detail.html",
         {
             "orientation": item,
+            "hide_person": not orientation.person_shown_to(request.user, item),
             "answer_form": OrientationAnswerForm(initial={"name": request.user.get_full_name()})
             if may_answer
             else None,

@@ -28,7 +28,11 @@ from volontaires.models import (
     TransportMode,
     VolunteerProfile,
 )
-from volontaires.privacy import contact_for_assignment, contact_is_current, visible_place
+from volontaires.privacy import (
+    contact_for_assignment,
+    orientation_person_is_current,
+    visible_place,
+)
 from volontaires.resident_data import iso, orientation_export
 
 # Version of the document's layout, for whoever reads it with a program.
@@ -229,8 +233,7 @@ def _orientations(user: User) -> list[dict]:
     return [
         orientation_export(
             orientation,
-            with_person=orientation.assignment is None
-            or contact_is_current(orientation.assignment, today=today),
+            with_person=orientation_person_is_current(orientation, today=today),
         )
         for orientation in requests
     ]
