@@ -3,6 +3,7 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from associations.forms import ServiceAdminForm
 from associations.models import (
     Association,
     FieldOfAction,
@@ -113,6 +114,7 @@ class ServiceChangeInline(admin.TabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(TamperProofAutocomplete, admin.ModelAdmin):
+    form = ServiceAdminForm
     list_display = ["name", "structure", "quartier", "welcome", "updated_on"]
     list_filter = ["welcome", "is_itinerant", "quartier", "source", "is_demo"]
     search_fields = ["name", "structure__name", "source_id"]

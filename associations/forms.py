@@ -3,7 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from associations import directory
 from associations.models import Association, OrientationRequest, Service, ServiceChange
-from associations.vocabulary import CATEGORIE_CHOICES, PUBLIC_CHOICES, THEMATIQUE_CHOICES
+from associations.vocabulary import (
+    CATEGORIE_CHOICES,
+    MOBILISABLE_PAR_CHOICES,
+    MODE_ACCUEIL_CHOICES,
+    MODE_MOBILISATION_CHOICES,
+    PUBLIC_CHOICES,
+    THEMATIQUE_CHOICES,
+)
 from solidaren.geography import COMMUNE_CHOICES
 from volontaires.models import Language, Quartier
 
@@ -218,3 +225,39 @@ class ServiceChangeForm(forms.ModelForm):
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
         }
+
+
+class ServiceAdminForm(forms.ModelForm):
+    """The back-office's service form: the data·inclusion lists as boxes to tick."""
+
+    thematiques = forms.MultipleChoiceField(
+        label=_("Thématiques"), choices=THEMATIQUE_CHOICES, required=False
+    )
+    publics = forms.MultipleChoiceField(
+        label=_("Publics"),
+        choices=PUBLIC_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    modes_accueil = forms.MultipleChoiceField(
+        label=_("Modes d'accueil"),
+        choices=MODE_ACCUEIL_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    modes_mobilisation = forms.MultipleChoiceField(
+        label=_("Comment le mobiliser"),
+        choices=MODE_MOBILISATION_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    mobilisable_par = forms.MultipleChoiceField(
+        label=_("Qui peut le mobiliser"),
+        choices=MOBILISABLE_PAR_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Service
+        fields = "__all__"  # noqa: DJ007 — the back-office edits every field of a service

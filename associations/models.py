@@ -16,6 +16,7 @@ from associations.vocabulary import (
     TYPE_CHOICES,
     ValuesIn,
     Welcome,
+    validate_eligibility_zone,
     validate_tous_publics,
 )
 from solidaren.access import AccessQuerySet, coordinated_association_ids, is_agent
@@ -340,6 +341,7 @@ class Service(models.Model):
         _("zone d'éligibilité"),
         default=list,
         blank=True,
+        validators=[validate_eligibility_zone],
         help_text=_('Codes INSEE (commune, EPCI, département), ex. ["35238"].'),
     )
     address = models.CharField(_("adresse"), max_length=250, blank=True)
@@ -412,7 +414,7 @@ class Service(models.Model):
         return f"{self.source}--{self.source_id}"
 
     def clean(self) -> None:
-        validate_tous_publics(self.publics or [])
+        validate_tous_publics(self.publics)
         if self.is_itinerant and self.opening_hours:
             raise ValidationError(
                 {"opening_hours": _("Un service itinérant a ses horaires sur ses arrêts.")}

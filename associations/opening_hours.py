@@ -27,6 +27,11 @@ def parse(expression: str) -> opening_hours.OpeningHours:
     return opening_hours.OpeningHours(expression, country=COUNTRY)
 
 
+def is_public_holiday(day: datetime.date) -> bool:
+    """A French public holiday, as the parser counts them for `PH`."""
+    return parse("PH").is_open(datetime.datetime.combine(day, datetime.time(12)))
+
+
 def validate_opening_hours(value: str) -> None:
     """Model and form validator: a French message when the expression does not parse."""
     if not value:

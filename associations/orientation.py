@@ -152,6 +152,21 @@ def orient(
     return orientation
 
 
+def person_shown_to(user: User, orientation: OrientationRequest, *, today=None) -> bool:
+    """Whether `user`'s pages and e-mails show the oriented person (name, contact, reason).
+
+    Agents and the receiving structure's coordinators always (they answer); the prescriber
+    under the resident's rule (`volontaires.privacy`): a volunteer who oriented someone during
+    a mission, "garder le lien" included, no longer reads them once the mission is over —
+    the request's state and structure stay theirs. Select `assignment__mission` and
+    `structure` with the request."""
+    from volontaires.privacy import orientation_person_is_current
+
+    if is_agent(user) or orientation.structure.association_id in coordinated_association_ids(user):
+        return True
+    return orientation_person_is_current(orientation, today=today or timezone.localdate())
+
+
 # --- the private link -------------------------------------------------------------------------
 
 
@@ -308,7 +323,13 @@ def anonymise(now: datetime.datetime | None = None) -> int:
     old = closed.filter(
         Q(decided_at__lt=cutoff) | Q(decided_at__isnull=True, created_at__lt=cutoff)
     )
-    return old.update(
+    return blank_personal_data(old, now)
+
+
+def blank_personal_data(requests, now: datetime.datetime) -> int:
+    """Blanks the person's fields (retention, or the resident's erasure); the row stays for
+    the figures."""
+    return requests.filter(anonymised_at__isnull=True).update(
         first_name=_("Personne anonymisée"),
         last_name="",
         phone="",

@@ -72,15 +72,64 @@ def _search(kind: str, value: str) -> directory.Search:
     )
 
 
-def _weekly(expressions: list[str]) -> list[tuple[str, str]]:
-    """(weekday, "09:00–12:00, 14:00–17:00") for the days it opens, in a usual week."""
+def _reading_days(period: tuple[datetime.date, datetime.date] | None) -> list:
+    """The day each weekday (Monday first) is read on: the reference week; for dated hours, the
+    first day of that weekday in the period that is not a public holiday (a holiday if it has
+    only those; None when the weekday is not in the period)."""
+    if period is None:
+        return [REFERENCE_MONDAY + datetime.timedelta(days=offset) for offset in range(7)]
+    starts_on, ends_on = period
+    usual: dict[int, datetime.date] = {}
+    holidays: dict[int, datetime.date] = {}
+    day = starts_on
+    # Five weeks: no weekday is a public holiday five weeks running.
+    while day <= min(ends_on, starts_on + datetime.timedelta(days=34)):
+        if opening_hours.is_public_holiday(day):
+            holidays.setdefault(day.weekday(), day)
+        else:
+            usual.setdefault(day.weekday(), day)
+        day += datetime.timedelta(days=1)
+    return [usual.get(weekday, holidays.get(weekday)) for weekday in range(7)]
+
+
+def _slots_per_weekday(
+    expressions: list[str], period: tuple[datetime.date, datetime.date] | None
+) -> list[tuple[int, str]]:
+    """(weekday number, "09:00–12:00, 14:00–17:00") for the weekdays it opens."""
     lines = []
-    for offset, weekday in enumerate(WEEKDAYS):
-        day = REFERENCE_MONDAY + datetime.timedelta(days=offset)
-        slots = opening_hours.hours_of_day(day, expressions, [])
+    for weekday, day in enumerate(_reading_days(period)):
+        slots = opening_hours.hours_of_day(day, expressions, []) if day else []
         if slots:
             lines.append((weekday, ", ".join(f"{begin:%H:%M}–{end:%H:%M}" for begin, end in slots)))
     return lines
+
+
+def weekly_hours(expressions: list[str]) -> list[tuple[str, str]]:
+    """(weekday, "09:00–12:00, 14:00–17:00") for the days it opens, in a usual week."""
+    return [(WEEKDAYS[weekday], slots) for weekday, slots in _slots_per_weekday(expressions, None)]
+
+
+def dated_hours(
+    expression: str, starts_on: datetime.date, ends_on: datetime.date
+) -> list[tuple[str, str]]:
+    """Changed hours, in the words of a sentence: read on the period's own days, consecutive
+    weekdays with the same slots together ("du lundi au vendredi", "samedi et dimanche")."""
+    groups: list[list] = []  # [first weekday, last weekday, slots]
+    for weekday, slots in _slots_per_weekday([expression], (starts_on, ends_on)):
+        if groups and groups[-1][2] == slots and groups[-1][1] == weekday - 1:
+            groups[-1][1] = weekday
+        else:
+            groups.append([weekday, weekday, slots])
+    return [(_days(first, last), slots) for first, last, slots in groups]
+
+
+def _days(first: int, last: int) -> str:
+    names = {"first": WEEKDAYS[first], "last": WEEKDAYS[last]}
+    if first == last:
+        return str(WEEKDAYS[first])
+    if last == first + 1:
+        return _("%(first)s et %(last)s") % names
+    return _("du %(first)s au %(last)s") % names
 
 
 def guide_entries(kind: str, value: str, today: datetime.date) -> list[dict]:
@@ -88,16 +137,31 @@ def guide_entries(kind: str, value: str, today: datetime.date) -> list[dict]:
     entries = []
     for service in services:
         stops = [
-            {"label": stop.label, "address": stop.address, "hours": _weekly([stop.opening_hours])}
+            {
+                "label": stop.label,
+                "address": stop.address,
+                "hours": weekly_hours([stop.opening_hours]),
+            }
             for stop in service.stops.all()
             if kind != QUARTIER or stop.quartier is None or stop.quartier.slug == value
         ]
         entries.append(
             {
                 "service": service,
-                "hours": [] if service.is_itinerant else _weekly(directory.usual_hours(service)),
+                "hours": []
+                if service.is_itinerant
+                else weekly_hours(directory.usual_hours(service)),
                 "stops": stops,
-                "changes": [change for change in service.changes.all() if change.ends_on >= today],
+                "changes": [
+                    {
+                        "change": change,
+                        "hours": dated_hours(
+                            change.opening_hours, change.starts_on, change.ends_on
+                        ),
+                    }
+                    for change in service.changes.all()
+                    if change.ends_on >= today
+                ],
                 "languages": [language.name for language in service.languages.all()],
             }
         )

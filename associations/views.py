@@ -69,6 +69,13 @@ def my_associations(request):
         "fields_of_action",
         Prefetch("conventions", queryset=Convention.objects.order_by("-start_date")),
     )
+    services = Service.objects.filter(structure__association__in=associations).order_by("name")
+    by_association: dict[int, list[Service]] = {}
+    for service in services.select_related("structure"):
+        by_association.setdefault(service.structure.association_id, []).append(service)
+    associations = list(associations)
+    for association in associations:
+        association.directory_services = by_association.get(association.pk, [])
     return render(request, "associations/my_associations.html", {"associations": associations})
 
 
@@ -196,10 +203,13 @@ def _form_errors(form, error: ValidationError) -> None:
 def orientation_list(request):
     orientations = (
         OrientationRequest.objects.visible_to(request.user)
-        .select_related("structure", "service", "prescriber")
+        .select_related("structure", "service", "prescriber", "assignment__mission")
         .order_by("-created_at")
     )
     page = Paginator(orientations, 30).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for item in page:
+        item.hide_person = not orientation.person_shown_to(request.user, item, today=today)
     return render(request, "associations/orientation_list.html", {"page": page})
 
 
@@ -207,7 +217,9 @@ def orientation_list(request):
 @role_required("agent", "coordinator", "volunteer")
 def orientation_detail(request, pk):
     item = get_visible_or_404(
-        OrientationRequest.objects.select_related("structure", "service", "prescriber"),
+        OrientationRequest.objects.select_related(
+            "structure", "service", "prescriber", "assignment__mission"
+        ),
         request.user,
         pk=pk,
     )
@@ -217,6 +229,7 @@ def orientation_detail(request, pk):
         "associations/orientation_detail.html",
         {
             "orientation": item,
+            "hide_person": not orientation.person_shown_to(request.user, item),
             "answer_form": OrientationAnswerForm(initial={"name": request.user.get_full_name()})
             if may_answer
             else None,
@@ -321,7 +334,10 @@ def orientation_link_renew(request, token):
             {"reason": " ".join(error.messages), "renewable": False, "token": token},
             status=400,
         )
-    return render(request, "associations/orientation_link_renewed.html")
+    messages.success(
+        request, _("Un nouveau lien a été envoyé aux adresses enregistrées de la structure.")
+    )
+    return redirect("associations:orientation_answer", token=token)
 
 
 # --- Open data: data·inclusion v1 ---------------------------------------------------------------

@@ -4,6 +4,8 @@ access vocabulary that data·inclusion does not have."""
 
 from __future__ import annotations
 
+import re
+
 from data_inclusion.schema import v1
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -64,7 +66,9 @@ class ValuesIn:
         if not isinstance(values, list):
             raise ValidationError(_("Une liste de valeurs est attendue."), code="not_a_list")
         allowed = {value for value, _label in self.enumerations[self.enumeration]}
-        unknown = [str(value) for value in values if value not in allowed]
+        unknown = [
+            str(value) for value in values if not isinstance(value, str) or value not in allowed
+        ]
         if unknown:
             raise ValidationError(
                 _("%(what)s inconnu(e) du schéma data·inclusion : %(values)s."),
@@ -76,9 +80,30 @@ class ValuesIn:
         return isinstance(other, ValuesIn) and other.enumeration == self.enumeration
 
 
-def validate_tous_publics(values: list[str]) -> None:
-    if "tous-publics" in values and len(values) > 1:
+def validate_tous_publics(values) -> None:
+    if isinstance(values, list) and "tous-publics" in values and len(values) > 1:
         raise ValidationError(
             _("« Tous publics » ne peut pas être combiné avec d'autres publics."),
             code="tous_publics",
+        )
+
+
+ZONE_CODE = re.compile(r"^(\w{5}|\w{2,3}|\d{9}|france)$")
+
+
+def validate_eligibility_zone(values) -> None:
+    """INSEE codes: commune (5), département (2–3), EPCI (9 digits), or "france"."""
+    if not isinstance(values, list):
+        raise ValidationError(_("Une liste de codes est attendue."), code="not_a_list")
+    wrong = [
+        str(value) for value in values if not (isinstance(value, str) and ZONE_CODE.match(value))
+    ]
+    if wrong:
+        raise ValidationError(
+            _(
+                "Code de zone inconnu : %(values)s (codes INSEE de commune, d'EPCI, de "
+                "département ou « france »)."
+            ),
+            code="unknown_zone",
+            params={"values": ", ".join(wrong)},
         )

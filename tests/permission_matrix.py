@@ -949,7 +949,7 @@ PORTAL = {
     "associations:orientation_link_renew": Case(
         kwargs=lambda w: {"token": expired_answer_token(w.orientation_by_volunteer)},
         get=POST_ONLY,
-        post=expect(Outcome(200, writes=True)),
+        post=expect(SAVED),
         changed=row(OrientationRequest, "orientation_by_volunteer", "link_version"),
     ),
     "associations:edit": Case(

@@ -165,3 +165,63 @@ def test_orientation_figures_on_the_staff_figures_page(client, agent, stale):
     assert [row["count"] for row in figures["per_month"]] == [2, 1]
     assert figures["per_thematique"] == [("Alimentation", 3)]
     assert "Orientations vers les services du réseau" in content
+
+
+def test_the_coordinator_finds_their_services_on_their_page(client, stale, coordinator_a):
+    other = ServiceFactory(name="Douches ailleurs")
+    client.force_login(coordinator_a)
+    content = client.get(reverse("associations:mine")).content.decode()
+    assert "Vestiaire" in content
+    assert reverse("associations:service_edit", args=[stale.slug]) in content
+    assert other.name not in content
+
+
+def test_agents_tick_the_schema_values_in_the_back_office(client, agent, db):
+    from solidaren.roles import agents_group
+
+    agent.groups.add(agents_group())
+    structure = StructureFactory()
+    client.force_login(agent)
+    inlines = {
+        "stops-TOTAL_FORMS": "0",
+        "stops-INITIAL_FORMS": "0",
+        "changes-TOTAL_FORMS": "1",
+        "changes-INITIAL_FORMS": "0",
+    }
+    data = {
+        "structure": structure.pk,
+        "source": "solidaren",
+        "source_id": "bagagerie",
+        "slug": "bagagerie",
+        "name": "Bagagerie",
+        "description": "Des casiers pour les affaires.",
+        "thematiques": ["remobilisation--lien-social"],
+        "publics": ["personnes-en-situation-durgence"],
+        "modes_accueil": ["en-presentiel"],
+        "welcome": "inconditionnel",
+        "eligibility_zone": '["35238"]',
+        "update_frequency": "6",
+        "updated_on": "2026-11-30",
+        "opening_hours": "Mo-Fr 08:00-10:00",
+        "contact_is_organisation": "on",
+        **inlines,
+        "changes-0-starts_on": "2026-12-24",
+        "changes-0-ends_on": "2026-12-20",
+    }
+    refused = client.post(reverse("admin:associations_service_add"), data)
+    assert "La fin de la période ne peut pas précéder son début." in refused.content.decode()
+    assert not Service.objects.filter(slug="bagagerie").exists()
+    data["changes-0-ends_on"] = "2026-12-26"
+    saved = client.post(reverse("admin:associations_service_add"), data)
+    errors = saved.context and [
+        saved.context["adminform"].form.errors,
+        [f.formset.errors for f in saved.context["inline_admin_formsets"]],
+    ]
+    assert saved.status_code == 302, errors
+    service = Service.objects.get(slug="bagagerie")
+    assert (service.thematiques, service.publics, service.eligibility_zone) == (
+        ["remobilisation--lien-social"],
+        ["personnes-en-situation-durgence"],
+        ["35238"],
+    )
+    assert service.changes.get().ends_on == datetime.date(2026, 12, 26)

@@ -140,7 +140,7 @@ def test_expired_replaced_and_other_structures_links_are_refused(
             renewed = anonymous.post(
                 reverse("associations:orientation_link_renew", args=[link_a.split("/")[-2]])
             )
-        assert renewed.status_code == 200
+        assert renewed.status_code == 302
     fresh = path_of(link_in(mail.outbox[-1]))
     assert fresh != link_a and anonymous.get(fresh).status_code == 200
     replaced = anonymous.get(link_a)
@@ -319,3 +319,69 @@ def test_coordinators_are_the_recipients(service_a, association_a, coordinator_a
     assert orientations.recipients(service_a.structure) == sorted(
         [coordinator_a.email, second.email]
     )
+
+
+def test_the_beat_schedule_runs_the_directory_tasks(settings):
+    from solidaren.celery import app
+
+    for key, task in [
+        ("orientation-upkeep", "associations.orientation_upkeep"),
+        ("directory-freshness-reminders", "associations.freshness_reminders"),
+    ]:
+        assert settings.CELERY_BEAT_SCHEDULE[key]["task"] == task
+        assert task in app.tasks
+    assert settings.ORIENTATION_RETENTION_MONTHS == 24
+
+
+def test_the_volunteer_no_longer_reads_the_person_once_the_mission_is_over(
+    client, coordinator_a, association_a, django_capture_on_commit_callbacks
+):
+    """The resident's rule (`volontaires.privacy`) on the requests a volunteer made: the
+    handover's first name and phone only while the mission's contact is theirs; afterwards the
+    state and the structure, a neutral text instead of the person, nothing in the e-mails."""
+    profile = VolunteerProfileFactory(user__email="lea@exemple.fr")
+    resident = ResidentFactory(first_name="Gwenaëlle", phone="02 99 11 22 33")
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    mission = MissionFactory(programme=resident.programme, resident=resident, date=day)
+    assignment = AssignmentFactory(mission=mission, volunteer=profile, status="acceptee")
+    with django_capture_on_commit_callbacks(execute=True):
+        handover = orientations.keep_in_touch(
+            assignment=assignment, association=association_a, volunteer=profile.user
+        )
+    detail = reverse("associations:orientation", args=[handover.pk])
+    secrets = ("Gwenaëlle", "02 99 11 22 33", "Garder le lien")
+    client.force_login(profile.user)
+    during = (
+        client.get(detail).content.decode()
+        + client.get(reverse("associations:orientations")).content.decode()
+    )
+    assert all(secret in during for secret in secrets[:2])
+
+    coordinator = Client()
+    coordinator.force_login(coordinator_a)
+    with time_machine.travel(day + datetime.timedelta(days=1)):
+        after = client.get(detail).content.decode()
+        listed = client.get(reverse("associations:orientations")).content.decode()
+        assert "Association A" in after and "En attente de réponse" in after
+        assert "ne vous sont plus communiquées" in after
+        assert "Non communiquée (mission terminée)" in listed
+        for secret in secrets:
+            assert secret not in after and secret not in listed, secret
+        # The receiving coordinator answers: they still read the person, the volunteer's
+        # e-mail says the answer only.
+        assert "Gwenaëlle" in coordinator.get(detail).content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            coordinator.post(
+                reverse("associations:orientation_reply", args=[handover.pk]),
+                {"decision": "accepter", "reason": "Nous appelons lundi", "name": "Annick"},
+            )
+        told = mail.outbox[-1]
+        assert told.to == [profile.user.email] and "acceptée" in told.body
+        for secret in secrets:
+            assert secret not in told.subject + told.body, secret
+        assert "Acceptée" in client.get(detail).content.decode()
+
+    # A mission marked done (even before its date) ends the contact too.
+    mission.status = "realisee"
+    mission.save(update_fields=["status"])
+    assert "Gwenaëlle" not in client.get(detail).content.decode()

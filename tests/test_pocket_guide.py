@@ -94,3 +94,49 @@ def test_an_unknown_guide_is_not_found(client, blosne, kind, value):
     response = client.get(reverse("associations:pocket_guide", args=[kind, value]))
     assert response.status_code == 404
     assert not GeneratedDocument.objects.exists()
+
+
+def test_changed_hours_are_written_as_the_usual_hours_are(
+    blosne, django_capture_on_commit_callbacks
+):
+    starts_on = datetime.date.today() + datetime.timedelta(days=3)
+    ServiceChange.objects.create(
+        service=blosne.services.get(name="Cours de français"),
+        starts_on=starts_on,
+        ends_on=starts_on + datetime.timedelta(days=20),
+        opening_hours="Tu,Th 10:00-12:00",
+        reason="Plan hiver",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pocket_guide.request_guide("quartier", "le-blosne")
+    text = pdf_text(GeneratedDocument.objects.get(subject_key="guide:quartier:le-blosne"))
+
+    assert "Horaires changés du" in text
+    # The PDF may break a line after a dash.
+    assert "mardi 10:00–12:00 ; jeudi 10:00–12:00 (Plan hiver)" in text.replace("– ", "–")
+    assert "Tu,Th" not in text
+
+
+def test_changed_hours_are_read_on_their_own_days_and_not_on_a_public_holiday():
+    # Christmas and New Year's Day 2026 are Fridays: the Fridays are read on 8 January.
+    assert pocket_guide.dated_hours(
+        "Mo-Fr 10:00-12:00; PH off", datetime.date(2026, 12, 21), datetime.date(2027, 1, 10)
+    ) == [("du lundi au vendredi", "10:00–12:00")]
+    assert pocket_guide.dated_hours(
+        "Mo-We 08:00-12:00; Th 14:00-16:00; Sa,Su 10:00-12:00",
+        datetime.date(2026, 12, 1),
+        datetime.date(2027, 3, 31),
+    ) == [
+        ("du lundi au mercredi", "08:00–12:00"),
+        ("jeudi", "14:00–16:00"),
+        ("samedi et dimanche", "10:00–12:00"),
+    ]
+    # Two days only: two weekdays; a holiday that is the only Friday of the period counts.
+    christmas = (datetime.date(2026, 12, 24), datetime.date(2026, 12, 25))
+    assert pocket_guide.dated_hours("Mo-Su 09:00-11:00", *christmas) == [
+        ("jeudi et vendredi", "09:00–11:00")
+    ]
+    assert pocket_guide.dated_hours("Mo-Su 09:00-11:00; PH off", *christmas) == [
+        ("jeudi", "09:00–11:00")
+    ]

@@ -12,6 +12,7 @@ from django.db import connection
 from django.urls import reverse
 from simple_history.models import registered_models
 
+from associations.models import OrientationRequest
 from conventions.models import Convention
 from solidaren.demo import agents_group
 from tests.factories import (
@@ -22,6 +23,7 @@ from tests.factories import (
     ProgrammeFactory,
     QuartierFactory,
     ResidentFactory,
+    StructureFactory,
 )
 from tests.test_volontaires_volunteer import make_volunteer, messages_of
 from volontaires.models import (
@@ -113,6 +115,25 @@ def case(db, staff):
         completion_note=f"{FIRST_NAME} va mieux, elle remercie.",
     )
     KeepInTouchRequest.objects.create(assignment=assignment)
+    OrientationRequest.objects.create(  # the handover to an association copied them
+        structure=StructureFactory(name="Amitiés bretonnes", email="accueil@asso.example.fr"),
+        prescriber=helper.user,
+        prescriber_role="volontaire",
+        assignment=assignment,
+        first_name=FIRST_NAME,
+        phone=PHONE,
+        reason=f"Garder le lien avec {FIRST_NAME} {LAST_NAME}",
+        consent_given=True,
+        consent_recorded_at=resident.consent_recorded_at,
+    )
+    OrientationRequest.objects.create(  # somebody else's orientation, by an agent
+        structure=StructureFactory(email="autre@asso.example.fr"),
+        prescriber=staff,
+        prescriber_role="agent",
+        first_name="Personne d'ailleurs",
+        reason="Une autre histoire",
+        consent_given=True,
+    )
     AssignmentFactory(
         mission=done,
         volunteer=make_volunteer(programme, [errands]),
@@ -209,6 +230,20 @@ def test_the_agents_export_gives_the_residents_rows_and_is_logged(client, staff,
         ("Déclinée", None),
     ]
     assert done["interventions"][0]["garder_le_lien"]["traitee"] is False
+    # The handover made during their mission, and nobody else's orientation.
+    [handover] = data["orientations"]
+    assert handover["structure"] == "Amitiés bretonnes"
+    assert handover["mission"]["numero"] == case["done"].pk
+    assert handover["personne_orientee"] == {
+        "prenom": FIRST_NAME,
+        "nom": "",
+        "telephone": PHONE,
+        "adresse_email": "",
+        "comment_la_joindre": "",
+        "motif": f"Garder le lien avec {FIRST_NAME} {LAST_NAME}",
+    }
+    assert (handover["etat"], handover["anonymisee_le"]) == ("En attente de réponse", None)
+    assert "Personne d'ailleurs" not in response.content.decode()
     # The helpers' identity is theirs, not the resident's.
     assert "aide@exemple.fr" not in response.content.decode()
     [entry] = ResidentAccessLog.objects.all()
@@ -340,6 +375,8 @@ def test_the_erased_resident_shows_as_such_to_staff(client, staff, case):
     assert "Effacer ses données" not in admin_change.content.decode()
     assert 'name="phone"' not in admin_change.content.decode()  # read-only from now on
     assert export["habitant"]["prenom"] == "anonymisé·e"
+    [handover] = export["orientations"]
+    assert handover["personne_orientee"] is None and handover["anonymisee_le"] is not None
     assert mission_history.status_code == 200  # the rewritten history still reads
     assert "Portage de courses — Bréquigny" in mission_history.content.decode()
     for secret in SECRETS:

@@ -12,6 +12,7 @@ import time_machine
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
+from associations.models import OrientationRequest
 from tests.factories import (
     AssignmentFactory,
     AvailabilitySlotFactory,
@@ -22,6 +23,8 @@ from tests.factories import (
     ProgrammeFactory,
     QuartierFactory,
     ResidentFactory,
+    ServiceFactory,
+    StructureFactory,
     UserFactory,
     VolunteerProfileFactory,
 )
@@ -176,9 +179,52 @@ def rows(db, frozen, agent):
         status=AssignmentStatus.DECLINED,
         decline_reason="Raison du collègue",
     )
+    # Orientation requests they made: the handover after the done mission ("garder le lien"
+    # copied Jeannine's first name and phone), one during the coming mission; a colleague's.
+    handover = OrientationRequest.objects.create(
+        structure=StructureFactory(name="Secours de Bretagne"),
+        prescriber=user,
+        prescriber_role="volontaire",
+        assignment=done,
+        first_name="Jeannine",
+        phone="02 99 10 20 30",
+        reason="« Garder le lien » après la mission « Courses de novembre ».",
+        consent_given=True,
+        consent_recorded_at=datetime.datetime(2026, 11, 1, 9, tzinfo=PARIS),
+        created_at=datetime.datetime(2026, 11, 12, 18, tzinfo=PARIS),
+        status="acceptee",
+        decided_at=datetime.datetime(2026, 11, 14, 10, tzinfo=PARIS),
+        decided_by="Nolwenn Kerjean",
+        decision_reason="Nous l'appelons lundi.",
+    )
+    showers = ServiceFactory(name="Douches du Puits", structure__name="Accueil du Puits")
+    oriented = OrientationRequest.objects.create(
+        structure=showers.structure,
+        service=showers,
+        prescriber=user,
+        prescriber_role="volontaire",
+        assignment=upcoming,
+        first_name="Gaël",
+        how_to_reach="Par la volontaire, le jeudi.",
+        reason="Pas d'eau chaude chez lui cet hiver.",
+        consent_given=True,
+        consent_recorded_at=datetime.datetime(2026, 12, 1, 12, tzinfo=PARIS),
+        created_at=datetime.datetime(2026, 12, 1, 12, tzinfo=PARIS),
+    )
+    OrientationRequest.objects.create(
+        structure=showers.structure,
+        service=showers,
+        prescriber=colleague.user,
+        prescriber_role="volontaire",
+        first_name="Personne du collègue",
+        reason="Orientation du collègue",
+        consent_given=True,
+    )
     return {
         "user": user,
         "profile": profile,
+        "handover": handover,
+        "oriented": oriented,
         "enrolment": enrolment,
         "done": done,
         "upcoming": upcoming,
@@ -269,6 +315,49 @@ def test_the_export_says_what_the_rows_say(client, rows):
         "traitee": False,
     }
     assert missions["Appel du mardi"]["motif_du_refus"] == "Pas disponible"
+    assert data["orientations"] == [
+        {
+            "structure": "Secours de Bretagne",
+            "service": None,
+            "oriente_en_tant_que": "Volontaire pendant une mission",
+            "mission": {
+                "numero": rows["done"].mission_id,
+                "intitule": "Courses de novembre",
+                "date": "2026-11-12",
+            },
+            "personne_orientee": None,  # the mission is over: Jeannine is no longer theirs
+            "consentement_recueilli_le": "2026-11-01T09:00:00+01:00",
+            "creee_le": "2026-11-12T18:00:00+01:00",
+            "etat": "Acceptée",
+            "reponse_le": "2026-11-14T10:00:00+01:00",
+            "motif_de_la_reponse": "Nous l'appelons lundi.",
+            "anonymisee_le": None,
+        },
+        {
+            "structure": "Accueil du Puits",
+            "service": "Douches du Puits",
+            "oriente_en_tant_que": "Volontaire pendant une mission",
+            "mission": {
+                "numero": rows["upcoming"].mission_id,
+                "intitule": "Courses de décembre",
+                "date": "2026-12-10",
+            },
+            "personne_orientee": {
+                "prenom": "Gaël",
+                "nom": "",
+                "telephone": "",
+                "adresse_email": "",
+                "comment_la_joindre": "Par la volontaire, le jeudi.",
+                "motif": "Pas d'eau chaude chez lui cet hiver.",
+            },
+            "consentement_recueilli_le": "2026-12-01T12:00:00+01:00",
+            "creee_le": "2026-12-01T12:00:00+01:00",
+            "etat": "En attente de réponse",
+            "reponse_le": None,
+            "motif_de_la_reponse": "",
+            "anonymisee_le": None,
+        },
+    ]
     assert data["formations"] == [
         {
             "session": "Premiers secours",
@@ -306,6 +395,8 @@ def test_only_their_own_data_and_no_agents_identity(client, rows):
         "colleague@exemple.fr",
         "06 00 00 00 00",  # the colleague's phone
         "Raison du collègue",
+        "Orientation du collègue",
+        "Nolwenn Kerjean",  # who answered for the structure
         agent.email,
         agent.last_name,
         rows["profile"].ical_token,  # the secret address itself stays out of a file

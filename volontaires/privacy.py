@@ -66,6 +66,16 @@ def contact_for_assignment(
     return ResidentContact.of(assignment.mission.resident)
 
 
+def orientation_person_is_current(orientation, *, today: datetime.date) -> bool:
+    """Whether the prescriber of an orientation request still reads the oriented person's data.
+
+    A request made during a mission (often "garder le lien", which copies the resident's first
+    name and phone) follows the resident's rule: only while the mission's contact is theirs.
+    Select `assignment__mission` with the request to avoid queries."""
+    assignment = orientation.assignment
+    return assignment is None or contact_is_current(assignment, today=today)
+
+
 def visible_place(mission: Mission, contact: ResidentContact | None) -> str:
     """The place of a resident's mission may be their home: shown with the contact only."""
     return mission.place if mission.resident_id is None or contact else ""

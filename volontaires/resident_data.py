@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from associations import orientation
+from associations.models import OrientationRequest
 from volontaires.admin_history import ANONYMISED, purge_identity
 from volontaires.casework import default_title
 from volontaires.models import Assignment, KeepInTouchRequest, Mission, Resident
@@ -69,6 +71,15 @@ def resident_export(resident: Resident) -> dict:
             "anonymise_le": iso(resident.anonymised_at),
         },
         "missions": [_mission_export(mission) for mission in missions],
+        # The handovers and orientations made during their missions copied their data.
+        "orientations": [
+            orientation_export(orientation)
+            for orientation in OrientationRequest.objects.filter(
+                assignment__mission__resident=resident
+            )
+            .select_related("structure", "service", "assignment__mission")
+            .order_by("created_at", "pk")
+        ],
         "exporte_le": iso(timezone.now()),
     }
 
@@ -114,6 +125,42 @@ def _assignment_export(assignment: Assignment) -> dict:
             "demande_le": iso(keep_in_touch.created_at),
             "traitee": keep_in_touch.handled,
         },
+    }
+
+
+def orientation_export(orientation: OrientationRequest, *, with_person: bool = True) -> dict:
+    """An orientation request (to a service, or "garder le lien" to an association), for the
+    resident's export and for its prescriber's. Who answered for the structure is not written
+    out; the person's data only when asked for and still kept (the retention blanks it)."""
+    assignment = orientation.assignment
+    person = None
+    if with_person and orientation.anonymised_at is None:
+        person = {
+            "prenom": orientation.first_name,
+            "nom": orientation.last_name,
+            "telephone": orientation.phone,
+            "adresse_email": orientation.email,
+            "comment_la_joindre": orientation.how_to_reach,
+            "motif": orientation.reason,
+        }
+    return {
+        "structure": orientation.structure.name,
+        "service": orientation.service.name if orientation.service else None,
+        "oriente_en_tant_que": orientation.get_prescriber_role_display(),
+        "mission": None
+        if assignment is None
+        else {
+            "numero": assignment.mission_id,
+            "intitule": assignment.mission.title,
+            "date": iso(assignment.mission.date),
+        },
+        "personne_orientee": person,
+        "consentement_recueilli_le": iso(orientation.consent_recorded_at),
+        "creee_le": iso(orientation.created_at),
+        "etat": orientation.get_status_display(),
+        "reponse_le": iso(orientation.decided_at),
+        "motif_de_la_reponse": orientation.decision_reason,
+        "anonymisee_le": iso(orientation.anonymised_at),
     }
 
 
@@ -169,6 +216,11 @@ def erase_resident(resident: Resident, *, at: datetime.datetime | None = None) -
     Assignment.objects.bulk_update(assignments, ["completion_note", "decline_reason"])
     keep_in_touch = KeepInTouchRequest.objects.filter(assignment__mission__resident=resident)
     purge_identity([resident, *missions, *assignments, *keep_in_touch])
+    # The handovers to associations ("garder le lien") copied their first name and phone.
+    orientation.blank_personal_data(
+        OrientationRequest.objects.filter(assignment__mission__resident=resident),
+        resident.anonymised_at,
+    )
     return resident
 
 

@@ -4,7 +4,9 @@ access and portability).
 Everything the portal holds about them, and nothing of anybody else beyond what their pages
 show them: the agents who proposed a mission or changed an enrolment are not named, and a
 resident's contact appears only while the volunteer may read it (`privacy.py`); the
-calendar's secret address is not written out, only whether one exists.
+calendar's secret address is not written out, only whether one exists. The orientation
+requests they made are there too, the oriented person's data under the same rule as a
+resident's contact.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from associations.models import OrientationRequest
 from solidaren.models import User
 from volontaires.models import (
     Assignment,
@@ -25,8 +28,12 @@ from volontaires.models import (
     TransportMode,
     VolunteerProfile,
 )
-from volontaires.privacy import contact_for_assignment, visible_place
-from volontaires.resident_data import iso
+from volontaires.privacy import (
+    contact_for_assignment,
+    orientation_person_is_current,
+    visible_place,
+)
+from volontaires.resident_data import iso, orientation_export
 
 # Version of the document's layout, for whoever reads it with a program.
 EXPORT_FORMAT = 1
@@ -52,6 +59,7 @@ def volunteer_export(user: User) -> dict:
         "inscriptions": _enrolments(profile) if profile else [],
         "missions": _assignments(profile) if profile else [],
         "formations": _trainings(profile) if profile else [],
+        "orientations": _orientations(user),
     }
 
 
@@ -209,4 +217,23 @@ def _trainings(profile: VolunteerProfile) -> list[dict]:
             "present": registration.attended,
         }
         for registration in registrations
+    ]
+
+
+def _orientations(user: User) -> list[dict]:
+    """The orientation requests they made. The oriented person's data (often the mission's
+    resident, copied by "garder le lien") follows the resident's rule (`privacy.py`): only
+    while the mission's contact is theirs to read."""
+    today = timezone.localdate()
+    requests = (
+        OrientationRequest.objects.filter(prescriber=user)
+        .select_related("structure", "service", "assignment__mission")
+        .order_by("created_at", "pk")
+    )
+    return [
+        orientation_export(
+            orientation,
+            with_person=orientation_person_is_current(orientation, today=today),
+        )
+        for orientation in requests
     ]
