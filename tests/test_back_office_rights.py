@@ -132,10 +132,9 @@ def test_migration_0002_creates_the_group_and_the_missing_permissions_on_its_own
     group and without the permissions of the portal's models (as on a fresh database, where
     Django creates permissions only after all migrations), it creates both."""
     migration = importlib.import_module("solidaren.migrations.0002_agents_group")
-    # The state after the last of solidaren's migrations (0002 grants the rights on the models
-    # that existed then; later ones, such as 0004_directory_agent_rights, on those added since).
-    loader = MigrationLoader(connection)
-    state = loader.project_state(loader.graph.leaf_nodes("solidaren")[0])
+    # 0002 grants the rights on the models that existed then; later migrations (such as
+    # 0004_directory_agent_rights) and every `migrate` grant those added since.
+    state = MigrationLoader(connection).project_state(("solidaren", "0002_agents_group"))
     portal_apps = {app for app, _ in roles.declared_codenames(roles.AGENT_PERMISSIONS)}
     Group.objects.filter(name=roles.AGENTS_GROUP).delete()
     Permission.objects.filter(content_type__app_label__in=portal_apps).delete()
