@@ -3,6 +3,8 @@
 Expressions are parsed by `opening-hours-py` (a maintained Rust parser), which also knows the
 French public holidays (`PH`, Easter-based ones included) when given the country. Instants are
 read in Paris local time, the time the expressions are written in. Pure functions: no ORM.
+The hours per weekday in plain French (`weekly_hours`, `dated_hours` for changed hours) are
+read here too, for the service page and the pocket guide.
 """
 
 from __future__ import annotations
@@ -16,9 +18,21 @@ from zoneinfo import ZoneInfo
 import opening_hours
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 PARIS = ZoneInfo("Europe/Paris")
 COUNTRY = "FR"
+# A week without public holidays: the usual hours per weekday are read on it.
+REFERENCE_MONDAY = datetime.date(2025, 1, 13)
+WEEKDAYS = [
+    gettext_lazy("lundi"),
+    gettext_lazy("mardi"),
+    gettext_lazy("mercredi"),
+    gettext_lazy("jeudi"),
+    gettext_lazy("vendredi"),
+    gettext_lazy("samedi"),
+    gettext_lazy("dimanche"),
+]
 
 
 @lru_cache(maxsize=2048)
@@ -143,3 +157,66 @@ def hours_of_day(
         for begin, finish in open_intervals(expression, start, end):
             slots.add((begin.time(), finish.time() if finish < end else datetime.time(23, 59)))
     return sorted(slots)
+
+
+# --- in plain French (service page, pocket guide) -----------------------------------------------
+
+
+def _reading_days(period: tuple[datetime.date, datetime.date] | None) -> list:
+    """The day each weekday (Monday first) is read on: the reference week; for dated hours, the
+    first day of that weekday in the period that is not a public holiday (a holiday if it has
+    only those; None when the weekday is not in the period)."""
+    if period is None:
+        return [REFERENCE_MONDAY + datetime.timedelta(days=offset) for offset in range(7)]
+    starts_on, ends_on = period
+    usual: dict[int, datetime.date] = {}
+    holidays: dict[int, datetime.date] = {}
+    day = starts_on
+    # Five weeks: no weekday is a public holiday five weeks running.
+    while day <= min(ends_on, starts_on + datetime.timedelta(days=34)):
+        if is_public_holiday(day):
+            holidays.setdefault(day.weekday(), day)
+        else:
+            usual.setdefault(day.weekday(), day)
+        day += datetime.timedelta(days=1)
+    return [usual.get(weekday, holidays.get(weekday)) for weekday in range(7)]
+
+
+def _slots_per_weekday(
+    expressions: list[str], period: tuple[datetime.date, datetime.date] | None
+) -> list[tuple[int, str]]:
+    """(weekday number, "09:00–12:00, 14:00–17:00") for the weekdays it opens."""
+    lines = []
+    for weekday, day in enumerate(_reading_days(period)):
+        slots = hours_of_day(day, expressions, []) if day else []
+        if slots:
+            lines.append((weekday, ", ".join(f"{begin:%H:%M}–{end:%H:%M}" for begin, end in slots)))
+    return lines
+
+
+def weekly_hours(expressions: list[str]) -> list[tuple[str, str]]:
+    """(weekday, "09:00–12:00, 14:00–17:00") for the days it opens, in a usual week."""
+    return [(WEEKDAYS[weekday], slots) for weekday, slots in _slots_per_weekday(expressions, None)]
+
+
+def dated_hours(
+    expression: str, starts_on: datetime.date, ends_on: datetime.date
+) -> list[tuple[str, str]]:
+    """Changed hours, in the words of a sentence: read on the period's own days, consecutive
+    weekdays with the same slots together ("du lundi au vendredi", "samedi et dimanche")."""
+    groups: list[list] = []  # [first weekday, last weekday, slots]
+    for weekday, slots in _slots_per_weekday([expression], (starts_on, ends_on)):
+        if groups and groups[-1][2] == slots and groups[-1][1] == weekday - 1:
+            groups[-1][1] = weekday
+        else:
+            groups.append([weekday, weekday, slots])
+    return [(_days(first, last), slots) for first, last, slots in groups]
+
+
+def _days(first: int, last: int) -> str:
+    names = {"first": WEEKDAYS[first], "last": WEEKDAYS[last]}
+    if first == last:
+        return str(WEEKDAYS[first])
+    if last == first + 1:
+        return _("%(first)s et %(last)s") % names
+    return _("du %(first)s au %(last)s") % names

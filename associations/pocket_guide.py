@@ -17,7 +17,6 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from associations import directory, opening_hours
 from associations.models import Service
@@ -27,17 +26,6 @@ from conventions.models import DocumentKind, DocumentStatus, GeneratedDocument
 
 QUARTIER = "quartier"
 THEMATIQUE = "thematique"
-# A week without public holidays: the usual hours per weekday are read on it.
-REFERENCE_MONDAY = datetime.date(2025, 1, 13)
-WEEKDAYS = [
-    gettext_lazy("lundi"),
-    gettext_lazy("mardi"),
-    gettext_lazy("mercredi"),
-    gettext_lazy("jeudi"),
-    gettext_lazy("vendredi"),
-    gettext_lazy("samedi"),
-    gettext_lazy("dimanche"),
-]
 
 
 def subject_key(kind: str, value: str) -> str:
@@ -72,66 +60,6 @@ def _search(kind: str, value: str) -> directory.Search:
     )
 
 
-def _reading_days(period: tuple[datetime.date, datetime.date] | None) -> list:
-    """The day each weekday (Monday first) is read on: the reference week; for dated hours, the
-    first day of that weekday in the period that is not a public holiday (a holiday if it has
-    only those; None when the weekday is not in the period)."""
-    if period is None:
-        return [REFERENCE_MONDAY + datetime.timedelta(days=offset) for offset in range(7)]
-    starts_on, ends_on = period
-    usual: dict[int, datetime.date] = {}
-    holidays: dict[int, datetime.date] = {}
-    day = starts_on
-    # Five weeks: no weekday is a public holiday five weeks running.
-    while day <= min(ends_on, starts_on + datetime.timedelta(days=34)):
-        if opening_hours.is_public_holiday(day):
-            holidays.setdefault(day.weekday(), day)
-        else:
-            usual.setdefault(day.weekday(), day)
-        day += datetime.timedelta(days=1)
-    return [usual.get(weekday, holidays.get(weekday)) for weekday in range(7)]
-
-
-def _slots_per_weekday(
-    expressions: list[str], period: tuple[datetime.date, datetime.date] | None
-) -> list[tuple[int, str]]:
-    """(weekday number, "09:00–12:00, 14:00–17:00") for the weekdays it opens."""
-    lines = []
-    for weekday, day in enumerate(_reading_days(period)):
-        slots = opening_hours.hours_of_day(day, expressions, []) if day else []
-        if slots:
-            lines.append((weekday, ", ".join(f"{begin:%H:%M}–{end:%H:%M}" for begin, end in slots)))
-    return lines
-
-
-def weekly_hours(expressions: list[str]) -> list[tuple[str, str]]:
-    """(weekday, "09:00–12:00, 14:00–17:00") for the days it opens, in a usual week."""
-    return [(WEEKDAYS[weekday], slots) for weekday, slots in _slots_per_weekday(expressions, None)]
-
-
-def dated_hours(
-    expression: str, starts_on: datetime.date, ends_on: datetime.date
-) -> list[tuple[str, str]]:
-    """Changed hours, in the words of a sentence: read on the period's own days, consecutive
-    weekdays with the same slots together ("du lundi au vendredi", "samedi et dimanche")."""
-    groups: list[list] = []  # [first weekday, last weekday, slots]
-    for weekday, slots in _slots_per_weekday([expression], (starts_on, ends_on)):
-        if groups and groups[-1][2] == slots and groups[-1][1] == weekday - 1:
-            groups[-1][1] = weekday
-        else:
-            groups.append([weekday, weekday, slots])
-    return [(_days(first, last), slots) for first, last, slots in groups]
-
-
-def _days(first: int, last: int) -> str:
-    names = {"first": WEEKDAYS[first], "last": WEEKDAYS[last]}
-    if first == last:
-        return str(WEEKDAYS[first])
-    if last == first + 1:
-        return _("%(first)s et %(last)s") % names
-    return _("du %(first)s au %(last)s") % names
-
-
 def guide_entries(kind: str, value: str, today: datetime.date) -> list[dict]:
     services = directory.search_services(_search(kind, value))
     entries = []
@@ -140,7 +68,7 @@ def guide_entries(kind: str, value: str, today: datetime.date) -> list[dict]:
             {
                 "label": stop.label,
                 "address": stop.address,
-                "hours": weekly_hours([stop.opening_hours]),
+                "hours": opening_hours.weekly_hours([stop.opening_hours]),
             }
             for stop in service.stops.all()
             if kind != QUARTIER or stop.quartier is None or stop.quartier.slug == value
@@ -150,12 +78,12 @@ def guide_entries(kind: str, value: str, today: datetime.date) -> list[dict]:
                 "service": service,
                 "hours": []
                 if service.is_itinerant
-                else weekly_hours(directory.usual_hours(service)),
+                else opening_hours.weekly_hours(directory.usual_hours(service)),
                 "stops": stops,
                 "changes": [
                     {
                         "change": change,
-                        "hours": dated_hours(
+                        "hours": opening_hours.dated_hours(
                             change.opening_hours, change.starts_on, change.ends_on
                         ),
                     }

@@ -13,6 +13,7 @@ from associations import (
     data_inclusion,
     directory,
     freshness,
+    opening_hours,
     orientation,
     pocket_guide,
     structures,
@@ -144,6 +145,7 @@ def service_detail(request, slug):
         directory.with_directory_data(Service.objects.all()), request.user, slug=slug
     )
     today = timezone.localdate()
+    change = directory.current_change(service, today)
     return render(
         request,
         "associations/service_detail.html",
@@ -151,7 +153,12 @@ def service_detail(request, slug):
             "service": service,
             "card": directory.cards([service], now=timezone.now())[0],
             "week": directory.week_hours(service, today),
-            "change": directory.current_change(service, today),
+            "change": change,
+            "changed_hours": opening_hours.dated_hours(
+                change.opening_hours, change.starts_on, change.ends_on
+            )
+            if change and not change.is_closure
+            else [],
             "roles": roles_of(request.user),
             "may_edit": request.user.is_authenticated and can_change(request.user, service),
         },

@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from associations.models import ServiceChange, ServiceStop
 from tests.factories import LanguageFactory, QuartierFactory, ServiceFactory
@@ -138,6 +139,25 @@ def test_the_service_page_says_when_where_for_whom(client, world):
     assert "Métro Gros-Chêne" in content
     assert "Accueil inconditionnel" in content
     assert "Informations mises à jour le" in content
+
+
+def test_the_service_page_says_changed_hours_in_plain_french(client, world):
+    service = world["meals"]
+    starts_on = timezone.localdate() + datetime.timedelta(days=3)
+    ServiceChange.objects.create(
+        service=service,
+        starts_on=starts_on,
+        ends_on=starts_on + datetime.timedelta(days=20),
+        opening_hours="Mo-Fr 10:00-12:00; Sa 14:00-16:00",
+        reason="Plan hiver",
+    )
+
+    content = client.get(service.get_absolute_url()).content.decode()
+
+    assert "Horaires changés du" in content
+    assert "du lundi au vendredi 10:00–12:00 ; samedi 14:00–16:00." in content
+    assert "Mo-Fr 10:00-12:00; Sa 14:00-16:00" not in content
+    assert "Plan hiver" in content
 
 
 def directory_queries(client, count: int) -> int:

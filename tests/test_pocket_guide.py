@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from associations import pocket_guide
+from associations import opening_hours, pocket_guide
 from associations.models import ServiceChange, ServiceStop
 from conventions import documents
 from conventions.models import DocumentStatus, GeneratedDocument
@@ -120,10 +120,10 @@ def test_changed_hours_are_written_as_the_usual_hours_are(
 
 def test_changed_hours_are_read_on_their_own_days_and_not_on_a_public_holiday():
     # Christmas and New Year's Day 2026 are Fridays: the Fridays are read on 8 January.
-    assert pocket_guide.dated_hours(
+    assert opening_hours.dated_hours(
         "Mo-Fr 10:00-12:00; PH off", datetime.date(2026, 12, 21), datetime.date(2027, 1, 10)
     ) == [("du lundi au vendredi", "10:00–12:00")]
-    assert pocket_guide.dated_hours(
+    assert opening_hours.dated_hours(
         "Mo-We 08:00-12:00; Th 14:00-16:00; Sa,Su 10:00-12:00",
         datetime.date(2026, 12, 1),
         datetime.date(2027, 3, 31),
@@ -134,9 +134,9 @@ def test_changed_hours_are_read_on_their_own_days_and_not_on_a_public_holiday():
     ]
     # Two days only: two weekdays; a holiday that is the only Friday of the period counts.
     christmas = (datetime.date(2026, 12, 24), datetime.date(2026, 12, 25))
-    assert pocket_guide.dated_hours("Mo-Su 09:00-11:00", *christmas) == [
+    assert opening_hours.dated_hours("Mo-Su 09:00-11:00", *christmas) == [
         ("jeudi et vendredi", "09:00–11:00")
     ]
-    assert pocket_guide.dated_hours("Mo-Su 09:00-11:00; PH off", *christmas) == [
+    assert opening_hours.dated_hours("Mo-Su 09:00-11:00; PH off", *christmas) == [
         ("jeudi", "09:00–11:00")
     ]
