@@ -61,7 +61,7 @@ test-dates: install
 	@for moment in $(TEST_DATES); do \
 	  echo "== the date-sensitive tests at $$moment"; \
 	  SOLIDAREN_TEST_NOW=$$moment $(BIN)/python -m pytest -q -p no:cacheprovider \
-	    -m "not real_broker and not real_clock" \
+	    -m "not real_broker and not real_clock and not e2e" \
 	    $(foreach name,$(DATE_INDEPENDENT_TESTS),--ignore=tests/$(name).py) || exit 1; \
 	done
 
