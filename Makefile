@@ -6,10 +6,11 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve migrate test test-dates lint audit format worker beat bench messages clean
+.PHONY: help install demo demo-reset serve migrate test test-dates lint audit format worker beat bench messages clean
 
 help:
 	@echo "make demo    install, migrate, load the Rennes demo data, serve on http://127.0.0.1:$(PORT)"
+	@echo "make demo-reset  empty the database (every row!) and start the demo afresh"
 	@echo "make test    install and run the whole test suite"
 	@echo "make test-dates  the date-sensitive tests again at other instants (TEST_DATES)"
 	@echo "make lint    ruff (with the S security rules) + migrations check"
@@ -37,6 +38,11 @@ demo: migrate
 	@echo
 	@echo "Portail SolidaRen : http://127.0.0.1:$(PORT)/  (back-office : /back-office/)"
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# The demo database emptied (flush: every row of every table), then the demo as new.
+demo-reset: migrate
+	$(MANAGE) flush --noinput
+	$(MAKE) demo
 
 serve: install
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
