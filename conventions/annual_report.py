@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from associations.models import Association
 from conventions import rules
-from conventions.dashboard import ChartSeries, bar_chart, support_by_funder_and_year
+from conventions.dashboard import PALETTE, ChartSeries, bar_chart, support_by_funder_and_year
 from conventions.models import Convention, Funder, ReportStatus, YearlyReport
 
 ZERO = Decimal("0")
@@ -38,6 +38,21 @@ def volunteer_figures(year: int) -> list[tuple[str, dict]]:
     return [(programme.name, programme_figures(programme)) for programme in programmes]
 
 
+IN_KIND_LABEL = "Aide en nature"
+
+
+def funder_colors() -> dict[str, str]:
+    """One colour per funder, the same in every chart of the report (by name, so stable from
+    one year to the next); in-kind support keeps the last colour of the palette."""
+    funders = Funder.objects.order_by("name")
+    colors = {
+        funder.display_name: PALETTE[index % (len(PALETTE) - 1)]
+        for index, funder in enumerate(funders)
+    }
+    colors[IN_KIND_LABEL] = PALETTE[-1]
+    return colors
+
+
 def annual_report_data(year: int) -> dict:
     totals = [total for total in rules.support_totals(year) if total.year == year]
     funders = Funder.objects.in_bulk({total.funder_id for total in totals})
@@ -65,16 +80,21 @@ def annual_report_data(year: int) -> dict:
         sum((row.amounts[i] for row in rows), start=ZERO) for i in range(len(ordered_funders))
     ]
 
+    colors = funder_colors()
     per_association_chart = bar_chart(
         ChartSeries(
             categories=[row.association.display_name for row in rows],
-            series=[funder.display_name for funder in ordered_funders] + ["Aide en nature"],
+            series=[funder.display_name for funder in ordered_funders] + [IN_KIND_LABEL],
             values=[[*row.amounts, row.in_kind] for row in rows],
         ),
         width=760,
+        colors=colors,
+        wrap_labels=True,
     )
     history = support_by_funder_and_year()
-    history_chart = bar_chart(history.chart_series(), width=760, highlighted=str(year))
+    history_chart = bar_chart(
+        history.chart_series(), width=760, highlighted=str(year), colors=colors
+    )
 
     conventions = (
         Convention.objects.signed()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import textwrap
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -140,6 +141,7 @@ class CategoryLabel:
     label: str
     shown: bool  # False when years are too close to label each one
     highlighted: bool
+    lines: tuple[str, ...] = ()  # a long label wrapped to its bar's width (associations)
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ class ChartGeometry:
     legend: list[LegendItem]
     largest_total: Decimal
     largest_category: str | None
+    label_extra: float = 0.0  # room taken by wrapped category labels, below the axis
 
     @property
     def is_empty(self) -> bool:
@@ -182,7 +185,7 @@ class ChartGeometry:
 
     @property
     def x_axis_title_y(self) -> float:
-        return self.plot_bottom + 2.6 * FONT_SIZE + 4
+        return self.plot_bottom + 2.6 * FONT_SIZE + 4 + self.label_extra
 
     @property
     def x_axis_title_x(self) -> float:
@@ -224,13 +227,27 @@ def nice_axis(maximum: Decimal, ticks: int = 6) -> tuple[Decimal, Decimal]:
     return step * math.ceil(maximum / step), step
 
 
-def _legend(series: Sequence[str], *, left: float, top: float, right: float) -> list[LegendItem]:
+def series_color(index: int, label: str, colors: Mapping[str, str] | None) -> str:
+    """The series' own colour when given (one colour per funder across charts)."""
+    if colors and label in colors:
+        return colors[label]
+    return PALETTE[index % len(PALETTE)]
+
+
+def _legend(
+    series: Sequence[str],
+    *,
+    left: float,
+    top: float,
+    right: float,
+    colors: Mapping[str, str] | None = None,
+) -> list[LegendItem]:
     items, x, y = [], left, top
     for index, label in enumerate(series):
         item_width = 18 + CHAR_WIDTH * len(label) + 20
         if x > left and x + item_width > right:
             x, y = left, y + FONT_SIZE + 10
-        items.append(LegendItem(x=x, y=y, color=PALETTE[index % len(PALETTE)], label=label))
+        items.append(LegendItem(x=x, y=y, color=series_color(index, label, colors), label=label))
         x += item_width
     return items
 
@@ -242,10 +259,14 @@ def bar_chart(
     plot_height: int = 280,
     highlighted: str | None = None,
     value_format: Callable[[Decimal], str] | None = None,
+    colors: Mapping[str, str] | None = None,
+    wrap_labels: bool = False,
 ) -> ChartGeometry:
     """Stacked bars, one per category, one segment per series, heights proportional to values.
 
     Values are euros by default; `value_format` labels the axis and the bars otherwise (counts).
+    `colors` gives series their own colour (the same funder, the same colour in every chart);
+    `wrap_labels` wraps long category labels (names) to the bar's width instead of skipping.
     """
     plot_left, plot_top, plot_right = 96.0, 18.0, width - 12.0
     plot_bottom = plot_top + plot_height
@@ -256,7 +277,8 @@ def bar_chart(
 
     slot = (plot_right - plot_left) / max(len(data.categories), 1)
     bar_width = slot * 0.62
-    label_every = max(1, math.ceil(MIN_LABEL_SPACING / slot))
+    label_every = 1 if wrap_labels else max(1, math.ceil(MIN_LABEL_SPACING / slot))
+    wrap_width = max(6, int(slot / CHAR_WIDTH))
     bars, categories = [], []
     for index, (category, row) in enumerate(zip(data.categories, data.values, strict=True)):
         slot_x = plot_left + slot * index
@@ -272,7 +294,7 @@ def bar_chart(
                     y=round(plot_bottom - stacked, 2),
                     width=round(bar_width, 2),
                     height=round(height, 2),
-                    color=PALETTE[series_index % len(PALETTE)],
+                    color=series_color(series_index, data.series[series_index], colors),
                     category=category,
                     series=data.series[series_index],
                     value=value,
@@ -287,6 +309,7 @@ def bar_chart(
                 label=category,
                 shown=index % label_every == 0 or category == highlighted,
                 highlighted=category == highlighted,
+                lines=tuple(textwrap.wrap(category, wrap_width)[:3]) if wrap_labels else (),
             )
         )
 
@@ -301,8 +324,10 @@ def bar_chart(
                     label=(value_format or whole_euros)(value),
                 )
             )
-    legend_top = plot_bottom + 4 * FONT_SIZE + 8
-    legend = _legend(data.series, left=plot_left, top=legend_top, right=plot_right)
+    extra_lines = max((len(category.lines) - 1 for category in categories), default=0)
+    label_extra = max(extra_lines, 0) * (FONT_SIZE + 3)
+    legend_top = plot_bottom + 4 * FONT_SIZE + 8 + label_extra
+    legend = _legend(data.series, left=plot_left, top=legend_top, right=plot_right, colors=colors)
     height = (legend[-1].y if legend else legend_top) + FONT_SIZE + 12
     largest_index = totals.index(largest) if largest else None
     return ChartGeometry(
@@ -319,6 +344,7 @@ def bar_chart(
         legend=legend,
         largest_total=largest,
         largest_category=data.categories[largest_index] if largest_index is not None else None,
+        label_extra=label_extra,
     )
 
 

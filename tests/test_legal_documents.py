@@ -82,3 +82,26 @@ def test_the_download_is_named_after_the_reference(client, agent, convention):
     client.force_login(agent)
     response = client.get(reverse("conventions:document_download", args=[document.pk]))
     assert 'filename="CPO-2023-LEG-convention.pdf"' in response["Content-Disposition"]
+
+
+def test_the_annual_reports_charts_keep_one_colour_per_funder(convention):
+    """The per-association chart (funders of the year + in-kind) and the history chart (every
+    funder ever) give each funder the same colour; long association names wrap, none is
+    skipped."""
+    from conventions.annual_report import annual_report_data
+
+    FunderFactory(name="Département d'Ille-et-Vilaine")  # a funder with no grant: no colour shift
+    data = annual_report_data(2024)
+    per_association, history = data["per_association_chart"], data["history_chart"]
+
+    def legend(chart):
+        return {item.label: item.color for item in chart.legend}
+
+    common = set(legend(per_association)) & set(legend(history))
+    assert {"Ville de Rennes", "Rennes Métropole"} <= common
+    assert all(legend(per_association)[name] == legend(history)[name] for name in common)
+    colors = list(legend(per_association).values())
+    assert len(set(colors)) == len(colors)
+    for bar in per_association.bars:
+        assert bar.color == legend(per_association)[bar.series]
+    assert all(category.shown and category.lines for category in per_association.categories)
