@@ -375,6 +375,7 @@ def _conventions(w: SimpleNamespace, now: datetime.datetime) -> None:
         end_date=datetime.date(2034, 12, 31),
         association_signed_on=None,
     )
+    w.convention_signing.parties.update(signed_on=None)  # nobody has signed yet
     w.commitment = CommitmentFactory(convention=w.convention_a, funder=w.funder, year=2025)
     w.payment = Payment.objects.create(
         convention=w.convention_a, funder=w.funder, year=2025, amount=Decimal("1000.00")
