@@ -367,6 +367,8 @@ def _conventions(w: SimpleNamespace, now: datetime.datetime) -> None:
         end_date=datetime.date(2030, 12, 31),
         association_signed_on=None,
     )
+    for year in w.convention_draft.years:
+        CommitmentFactory(convention=w.convention_draft, funder=w.funder, year=year)
     w.convention_signing = ConventionFactory(
         association=w.association_a,
         funders=[w.funder],
@@ -804,15 +806,15 @@ PORTAL = {
         changed=lambda w: ReportAttachment.objects.filter(pk=w.attachment.pk).exists(),
     ),
     "conventions:dashboard": Case(get=STAFF_ONLY, post=POST_ONLY),
-    # Signature workflow: staff only. The draft lacks its amounts: "prête" is refused (a French
-    # message, nothing written); the association signs the one out for signature.
+    # Signature workflow: staff only. The draft is complete: it becomes "prête"; the
+    # association signs the one out for signature.
     "conventions:step": Case(
         kwargs=lambda w: {"pk": w.convention_draft.pk, "step": "prete"},
         get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
         post=expect(
             FORBIDDEN,
             anonymous=LOGIN,
-            staff=REDIRECT,
+            staff=SAVED,
             coordinator_a=FORBIDDEN,
             coordinator_b=NOT_FOUND,
         ),

@@ -400,7 +400,6 @@ FORM_PAGES = {
     "conventions:sign": _page("conventions:detail", pk=_pk("convention_signing")),
     "conventions:signed_scan_upload": _page("conventions:detail", pk=_pk("convention_a")),
     "conventions:request_new": _page("conventions:requests"),
-    "conventions:request_submit": _page("conventions:request", pk=_pk("subsidy_request")),
     "conventions:request_attachment_add": _page("conventions:request", pk=_pk("subsidy_request")),
     "conventions:request_review": _page("conventions:request", pk=_pk("submitted_request")),
     "volontaires:enrolment_pause": _page("volontaires:my_space"),
