@@ -164,3 +164,30 @@ def test_coordinators_cannot_renew(client, demo):
     user = UserFactory()
     client.force_login(user)
     assert client.get(reverse("conventions:renew_bulk")).status_code == 403
+
+
+def test_granted_amounts_replace_the_carried_ones_and_a_new_funder_joins(db):
+    from tests.factories import CommitmentFactory, ConventionFactory, FunderFactory
+
+    ville, departement = FunderFactory(name="Ville"), FunderFactory(name="Département")
+    convention = ConventionFactory(funders=[ville], reference="CPO-2023-ZZ")
+    CommitmentFactory(convention=convention, funder=ville, year=2026, amount=Decimal("9000"))
+
+    successor = renewal.renew(
+        convention,
+        granted={
+            (ville.pk, 2027): Decimal("9500"),
+            (departement.pk, 2027): Decimal("3000"),
+            (ville.pk, 2035): Decimal("1"),  # outside the successor's years: ignored
+        },
+    )
+
+    assert successor.reference == "CPO-2027-ZZ"
+    assert sorted(successor.parties.values_list("funder__name", flat=True)) == [
+        "Département",
+        "Ville",
+    ]
+    assert sorted(successor.commitments.values_list("funder__name", "year", "amount")) == [
+        ("Département", 2027, Decimal("3000")),
+        ("Ville", 2027, Decimal("9500")),
+    ]
