@@ -256,3 +256,15 @@ def test_the_back_office_exports_payments_and_in_kind_values_per_year(draft, vil
     ]
     payments = PaymentResource().export(Payment.objects.all()).dict
     assert payments[0]["convention"] == "CPO-TEST-SIG"
+
+
+def test_the_back_office_cannot_jump_a_conventions_status(client, draft):
+    """Once created, the status moves only through the steps (read only in the back-office)."""
+    from tests.factories import UserFactory, give_totp
+
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    give_totp(superuser)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:conventions_convention_change", args=[draft.pk]))
+    assert "status" not in page.context["adminform"].form.fields
+    assert "Brouillon" in page.content.decode()  # shown, read only
