@@ -2,13 +2,22 @@
 instruction), and `load_demo` serving again after a newcomer played with the demo — it never
 fights the closed-year rule."""
 
+import datetime
 from io import StringIO
+from zoneinfo import ZoneInfo
 
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
 from conventions.models import Commitment, Convention, RequestStatus, SubsidyRequest
 from solidaren.demo import AGENT_EMAIL, DEMO_PASSWORD
+
+# The demo's 2023–2026 conventions end on 31 December 2026: their renewal campaign is seen from
+# its December (the dashboard's window is the next 12 months), whatever day the suite runs.
+CAMPAIGN_DAY = time_machine.travel(
+    datetime.datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Europe/Paris")), tick=True
+)
 
 
 def load() -> str:
@@ -17,6 +26,7 @@ def load() -> str:
     return out.getvalue()
 
 
+@CAMPAIGN_DAY
 def test_two_renewal_requests_are_in_progress(client, db):
     load()
     requests = SubsidyRequest.objects.order_by("association__slug")
