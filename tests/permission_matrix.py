@@ -834,7 +834,7 @@ PORTAL = {
         data=lambda w: {
             "version": w.convention_signing.version,
             "party": "association",
-            "signed_on": "2026-11-02",
+            "signed_on": (timezone.localdate(NOW) - datetime.timedelta(days=30)).isoformat(),
             "signatory": "La présidente",
         },
         changed=row(Convention, "convention_signing", "version", "association_signatory"),
