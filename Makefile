@@ -8,10 +8,11 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve migrate test test-dates lint audit format worker beat bench bench-pdf messages clean e2e
+.PHONY: help install demo demo-reset serve migrate test test-dates lint audit format worker beat bench bench-pdf messages clean e2e
 
 help:
 	@echo "make demo    install, migrate, load the Rennes demo data, serve on http://127.0.0.1:$(PORT)"
+	@echo "make demo-reset  empty the database (every row!) and start the demo afresh"
 	@echo "make test    install and run the whole test suite"
 	@echo "make test-dates  the date-sensitive tests again at other instants (TEST_DATES)"
 	@echo "make e2e     the three journeys in Chromium (phone and desktop), axe-core on every page"
@@ -40,6 +41,11 @@ demo: migrate
 	@echo
 	@echo "Portail SolidaRen : http://127.0.0.1:$(PORT)/  (back-office : /back-office/)"
 	SITE_URL=$(SITE_URL) $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# The demo database emptied (flush: every row of every table), then the demo as new.
+demo-reset: migrate
+	$(MANAGE) flush --noinput
+	$(MAKE) demo
 
 serve: install
 	SITE_URL=$(SITE_URL) $(MANAGE) runserver 127.0.0.1:$(PORT)

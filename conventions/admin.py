@@ -432,7 +432,13 @@ class ConventionAdmin(
     ordering = ["-start_date", "association__name", "pk"]
     autocomplete_fields = ["association", "renews"]
     date_hierarchy = "start_date"
-    readonly_fields = ["renewal_reminder_sent_on", "created_at", "renewal_timeline"]
+    readonly_fields = [
+        "renewal_reminder_sent_on",
+        "created_at",
+        "renewal_timeline",
+        "notified_on",
+        "signed_scan_sha256",
+    ]
     inlines = [PartyInline, ObjectiveInline, CommitmentInline, PaymentInline, InKindSupportInline]
     fieldsets = [
         (None, {"fields": ["reference", "association", "purpose", "status"]}),
@@ -445,11 +451,21 @@ class ConventionAdmin(
                     "association_signed_on",
                     "republican_contract_attested_on",
                     "payment_terms",
+                    "notified_on",
+                    "signed_scan_sha256",
                 ]
             },
         ),
         (_("Suivi"), {"fields": ["notes", "renewal_reminder_sent_on", "created_at"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once created, a convention moves through its signature workflow on its portal page
+        # (conventions/signature.py: each step checked, dated and version-checked), not by
+        # picking a status here. A new one may be entered at any status (past conventions).
+        if obj is not None:
+            return [*super().get_readonly_fields(request, obj), "status"]
+        return super().get_readonly_fields(request, obj)
 
     def get_queryset(self, request):
         return (

@@ -44,6 +44,9 @@ def volunteer_figures(year: int) -> list[tuple[str, dict]]:
     return [(programme.name, programme_figures(programme)) for programme in programmes]
 
 
+IN_KIND_LABEL = "Aide en nature"
+
+
 def annual_report_data(year: int) -> dict:
     totals = [total for total in rules.support_totals(year) if total.year == year]
     funders = Funder.objects.in_bulk({total.funder_id for total in totals})
@@ -74,11 +77,12 @@ def annual_report_data(year: int) -> dict:
     per_association_chart = bar_chart(
         ChartSeries(
             categories=[row.association.display_name for row in rows],
-            series=[funder.display_name for funder in ordered_funders] + ["Aide en nature"],
+            series=[funder.display_name for funder in ordered_funders] + [IN_KIND_LABEL],
             values=[[*row.amounts, row.in_kind] for row in rows],
             colors=[funder_color(funder) for funder in ordered_funders] + [IN_KIND_COLOR],
         ),
         width=760,
+        wrap_labels=True,
     )
     history = support_by_funder_and_year()
     history_chart = bar_chart(history.chart_series(), width=760, highlighted=str(year))

@@ -100,6 +100,8 @@ ALLOWED_FILTERS = (
     "join",
     "floatformat",
     "yesno",
+    "date_legale",  # "1er janvier 2023", as legal texts write dates
+    "en_lettres",  # "vingt mille euros", amounts in words (conventions/legal_french.py)
 )
 # What `forloop` offers inside a {% for %} loop.
 _FORLOOP_KEYS = {"counter", "counter0", "revcounter", "revcounter0", "first", "last"}
@@ -115,9 +117,25 @@ def _sandbox_library() -> Library:
     library = Library()
     for name in ALLOWED_TAGS:
         library.tag(name, defaulttags.register.tags[name])
+    own = {"euros": euros, "date_legale": _legal_date, "en_lettres": _in_words}
     for name in ALLOWED_FILTERS:
-        library.filter(name, euros if name == "euros" else defaultfilters.register.filters[name])
+        library.filter(name, own.get(name) or defaultfilters.register.filters[name])
     return library
+
+
+def _legal_date(value) -> str:
+    from conventions.rules import legal_date
+
+    return legal_date(value) if isinstance(value, datetime.date) else ""
+
+
+def _in_words(value) -> str:
+    from conventions.legal_french import amount_in_words
+
+    try:
+        return amount_in_words(Decimal(value))
+    except (ArithmeticError, TypeError, ValueError):
+        return ""
 
 
 _LIBRARY = _sandbox_library()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import textwrap
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -160,6 +161,7 @@ class CategoryLabel:
     label: str
     shown: bool  # False when years are too close to label each one
     highlighted: bool
+    lines: tuple[str, ...] = ()  # a long label wrapped to its bar's width (associations)
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,7 @@ class ChartGeometry:
     largest_total: Decimal
     largest_category: str | None
     totals: list[TotalLabel] = field(default_factory=list)
+    label_extra: float = 0.0  # room taken by wrapped category labels, below the axis
 
     @property
     def is_empty(self) -> bool:
@@ -203,7 +206,7 @@ class ChartGeometry:
 
     @property
     def x_axis_title_y(self) -> float:
-        return self.plot_bottom + 2.6 * FONT_SIZE + 4
+        return self.plot_bottom + 2.6 * FONT_SIZE + 4 + self.label_extra
 
     @property
     def x_axis_title_x(self) -> float:
@@ -281,10 +284,13 @@ def bar_chart(
     plot_height: int = 280,
     highlighted: str | None = None,
     value_format: Callable[[Decimal], str] | None = None,
+    wrap_labels: bool = False,
 ) -> ChartGeometry:
     """Stacked bars, one per category, one segment per series, heights proportional to values.
 
     Values are euros by default; `value_format` labels the axis and the bars otherwise (counts).
+    Series take `data.colors` when given (the same funder, the same colour in every chart);
+    `wrap_labels` wraps long category labels (names) to the bar's width instead of skipping.
     """
     plot_left, plot_top, plot_right = 96.0, 18.0, width - 12.0
     plot_bottom = plot_top + plot_height
@@ -295,7 +301,8 @@ def bar_chart(
 
     slot = (plot_right - plot_left) / max(len(data.categories), 1)
     bar_width = slot * 0.62
-    label_every = max(1, math.ceil(MIN_LABEL_SPACING / slot))
+    label_every = 1 if wrap_labels else max(1, math.ceil(MIN_LABEL_SPACING / slot))
+    wrap_width = max(6, int(slot / CHAR_WIDTH))
     colors = data.colors or [PALETTE[index % len(PALETTE)] for index in range(len(data.series))]
     bars, categories, total_labels = [], [], []
     for index, (category, row) in enumerate(zip(data.categories, data.values, strict=True)):
@@ -338,6 +345,7 @@ def bar_chart(
                 label=category,
                 shown=index % label_every == 0 or category == highlighted,
                 highlighted=category == highlighted,
+                lines=tuple(textwrap.wrap(category, wrap_width)[:3]) if wrap_labels else (),
             )
         )
 
@@ -352,7 +360,9 @@ def bar_chart(
                     label=(value_format or whole_euros)(value),
                 )
             )
-    legend_top = plot_bottom + 4 * FONT_SIZE + 8
+    extra_lines = max((len(category.lines) - 1 for category in categories), default=0)
+    label_extra = max(extra_lines, 0) * (FONT_SIZE + 3)
+    legend_top = plot_bottom + 4 * FONT_SIZE + 8 + label_extra
     legend = _legend(data.series, colors, left=plot_left, top=legend_top, right=plot_right)
     height = (legend[-1].y if legend else legend_top) + FONT_SIZE + 12
     largest_index = totals.index(largest) if largest else None
@@ -371,6 +381,7 @@ def bar_chart(
         largest_total=largest,
         largest_category=data.categories[largest_index] if largest_index is not None else None,
         totals=total_labels,
+        label_extra=label_extra,
     )
 
 

@@ -15,8 +15,8 @@ DEFAULT_ARTICLES = [
     (
         2,
         "Durée",
-        "La convention est conclue pour la période du {{ start_date|date:'j F Y' }} "
-        "au {{ end_date|date:'j F Y' }}, soit {{ years|length }} année{{ years|length"
+        "La convention est conclue pour la période du {{ start_date|date_legale }} "
+        "au {{ end_date|date_legale }}, soit {{ years|length }} année{{ years|length"
         "|pluralize }} ({{ years|first }}–{{ years|last }}). Son renouvellement fait l'objet "
         "d'une nouvelle convention.",
     ),
@@ -26,7 +26,7 @@ DEFAULT_ARTICLES = [
         "{{ association_name }} s'engage à mettre en œuvre les actions décrites en annexe, à "
         "accueillir de façon inconditionnelle les personnes en situation de précarité du "
         "territoire métropolitain et à respecter le contrat d'engagement républicain, dont "
-        "l'attestation a été signée le {{ republican_contract_attested_on|date:'j F Y'"
+        "l'attestation a été signée le {{ republican_contract_attested_on|date_legale"
         "|default:'— (à compléter)' }}.\n\n"
         "Elle s'engage à mentionner le soutien des financeurs dans ses supports de communication.",
     ),
@@ -37,7 +37,7 @@ DEFAULT_ARTICLES = [
         "à l'association les montants annuels suivants, en euros :\n\n"
         "{{ amounts_table }}\n\n"
         "La valeur totale du soutien prévu par la convention, aide en nature valorisée comprise, "
-        "s'élève à {{ total_support|euros }}.",
+        "s'élève à {{ total_support|euros }} ({{ total_support|en_lettres }}).",
     ),
     (
         5,

@@ -9,9 +9,14 @@ documents say only that they differ between associations and years.
 """
 
 import datetime
+import io
 from decimal import Decimal
 
-from associations.models import Association, Premises
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from pypdf import PdfWriter
+
+from associations.models import Association, Membership, Premises
 from conventions.models import (
     BudgetLine,
     Commitment,
@@ -26,11 +31,36 @@ from conventions.models import (
     Payment,
     ReportAction,
     ReportStatus,
+    RequestAttachment,
+    RequestBudgetLine,
+    RequestEvent,
+    RequestStatus,
     Subsidy,
     SubsidyNature,
+    SubsidyRequest,
     YearlyReport,
 )
 from solidaren.demo import upsert
+
+# Rows of a closed year (validated report) that the loader found missing or changed: it leaves
+# them as they are rather than fight the closed-year rule (`make demo-reset` starts afresh).
+SKIPPED_CLOSED_ROWS: list[str] = []
+
+
+def upsert_amount(model, lookup: dict, values: dict):
+    """`upsert` for a convention's yearly row, except in a closed year, left as it is."""
+    convention, year = lookup["convention"], lookup["year"]
+    if YearlyReport.objects.filter(
+        convention=convention, year=year, status=ReportStatus.VALIDATED
+    ).exists():
+        existing = model.objects.filter(**lookup).first()
+        if existing is None or any(getattr(existing, k) != v for k, v in values.items()):
+            SKIPPED_CLOSED_ROWS.append(
+                f"{convention.reference} {year} ({model._meta.verbose_name})"
+            )
+        return existing
+    return upsert(model, lookup, values)
+
 
 VILLE = "Ville de Rennes"
 METROPOLE = "Rennes Métropole"
@@ -227,13 +257,13 @@ def _party(convention: Convention, funder: Funder, signed_on: datetime.date) -> 
 def _yearly(convention: Convention, funder: Funder, amounts: list[int], notified_month=3):
     late_year = 2025 if convention.reference == "CPO-2023-CR" and funder.name == VILLE else None
     for year, amount in zip(convention.years, amounts, strict=True):
-        upsert(
+        upsert_amount(
             Commitment,
             {"convention": convention, "funder": funder, "year": year, "kind": GrantKind.OPERATING},
             {"amount": Decimal(amount)},
         )
         notified = datetime.date(year, notified_month, 20)
-        upsert(
+        upsert_amount(
             Payment,
             {"convention": convention, "funder": funder, "year": year},
             {
@@ -268,7 +298,7 @@ def load_predecessors(association: Association, ville: Funder, code: str) -> Con
         )
         _party(convention, ville, signed_on)
         for year in convention.years:
-            upsert(
+            upsert_amount(
                 Commitment,
                 {
                     "convention": convention,
@@ -354,16 +384,19 @@ def load_conventions() -> list[Convention]:
                 {"association": association, "label": label},
                 {"address": address, "surface_m2": Decimal(surface)},
             )
-            upsert(
-                InKindSupport,
-                {"convention": convention, "premises": place},
-                {
-                    "funder": ville,
-                    "kind": InKindSupport.Kind.PREMISES,
-                    "description": f"Mise à disposition : {label.lower()}",
-                    "yearly_value": Decimal(value),
-                },
-            )
+            try:
+                upsert(
+                    InKindSupport,
+                    {"convention": convention, "premises": place},
+                    {
+                        "funder": ville,
+                        "kind": InKindSupport.Kind.PREMISES,
+                        "description": f"Mise à disposition : {label.lower()}",
+                        "yearly_value": Decimal(value),
+                    },
+                )
+            except ValidationError:  # its first years are closed: left as it is
+                SKIPPED_CLOSED_ROWS.append(f"{convention.reference} ({label})")
         conventions.append(convention)
     return conventions
 
@@ -447,3 +480,75 @@ def load_reports() -> None:
                         "actual": (committed * Decimal("1.08")).quantize(Decimal("0.01")),
                     },
                 )
+
+
+# Two renewal requests in progress, so that the campaign panel shows every case: the others
+# have none (and none of the seven is renewed yet).
+RENEWAL_REQUESTS = [
+    ("banque-alimentaire", RequestStatus.SUBMITTED),
+    ("croix-rouge-rennes", RequestStatus.IN_REVIEW),
+]
+
+
+def _demo_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    content = io.BytesIO()
+    writer.write(content)
+    return content.getvalue()
+
+
+def load_subsidy_requests(agent) -> None:
+    """Created once (left alone afterwards, whatever staff did with them in the demo)."""
+    from conventions import subsidy_requests
+
+    for slug, status in RENEWAL_REQUESTS:
+        convention = Convention.objects.get(association__slug=slug, start_date__year=2023)
+        if SubsidyRequest.objects.filter(renews=convention).exists():
+            continue
+        membership = Membership.objects.filter(association=convention.association).first()
+        coordinator = membership.user if membership else None
+        request = subsidy_requests.open_request(
+            association=convention.association, by=coordinator, renews=convention
+        )
+        request.projects = (
+            "Poursuite des distributions et de l'accueil, développement de l'aller-vers dans "
+            "les quartiers prioritaires."
+        )
+        request.volunteers_count, request.employees_count, request.members_count = 80, 3, 240
+        request.republican_contract_attested_on = datetime.date(2026, 10, 15)
+        request.honour_declaration = True
+        request.signatory = "La présidence de l'association"
+        request.status = status
+        request.submitted_at = datetime.datetime(2026, 11, 11, 9, 0, tzinfo=datetime.UTC)
+        request.save()
+        total = sum(amount.asked for amount in request.amounts.filter(year=2027))
+        for account, label, amount in [
+            ("60", "Achats alimentaires et matériel", total),
+            ("86", "Bénévolat valorisé", Decimal("110500")),
+            ("74", "Subventions demandées", total),
+            ("87", "Contributions volontaires en nature", Decimal("110500")),
+        ]:
+            RequestBudgetLine.objects.create(
+                request=request, year=2027, account=account, label=label, amount=amount
+            )
+        for kind, name in [
+            (RequestAttachment.Kind.STATUTES, "statuts.pdf"),
+            (RequestAttachment.Kind.ACCOUNTS, "comptes-2025.pdf"),
+        ]:
+            RequestAttachment.objects.create(
+                request=request, kind=kind, title=name, file=ContentFile(_demo_pdf(), name)
+            )
+        RequestEvent.objects.create(
+            request=request,
+            status=RequestStatus.SUBMITTED,
+            author=coordinator,
+            at=request.submitted_at,
+        )
+        if status == RequestStatus.IN_REVIEW:
+            RequestEvent.objects.create(
+                request=request,
+                status=RequestStatus.IN_REVIEW,
+                author=agent,
+                at=datetime.datetime(2026, 11, 18, 14, 0, tzinfo=datetime.UTC),
+            )

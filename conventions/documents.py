@@ -32,10 +32,11 @@ from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from conventions import articles, rules
+from conventions import articles, legal_french, rules
 from conventions.models import (
     ArticleTemplate,
     Convention,
@@ -163,7 +164,10 @@ def convention_context(convention: Convention) -> dict:
         "association": convention.association,
         "parties": parties,
         "funders": funders,
-        "funders_sentence": _(" et ").join(funder.name for funder in funders),
+        # "La Ville de Rennes et Rennes Métropole": it opens the sentence of article 1.
+        "funders_sentence": capfirst(
+            _(" et ").join(legal_french.with_article(funder.name) for funder in funders)
+        ),
         "table": table,
         "years": convention.years,
         "objectives": objectives,
@@ -247,6 +251,15 @@ def render_html(document: GeneratedDocument) -> str:
         return render_to_string(
             "conventions/pdf/annual_report.html", network_context(document.year)
         )
+
+
+def download_filename(document: GeneratedDocument) -> str:
+    """Named after the reference: CPO-2027-BA-convention.pdf, CPO-2023-BA-compte-rendu-2025.pdf."""
+    if document.kind == DocumentKind.CONVENTION and document.convention_id:
+        return f"{document.convention.reference}-convention.pdf"
+    if document.kind == DocumentKind.YEARLY_REPORT and document.report_id:
+        return f"{document.report.convention.reference}-compte-rendu-{document.report.year}.pdf"
+    return f"SolidaRen-rapport-annuel-{document.year}.pdf"
 
 
 def checksum(html: str) -> str:

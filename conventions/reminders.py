@@ -59,16 +59,23 @@ def send_due_renewal_reminders(today: datetime.date | None = None) -> int:
 
 
 def close_ended(today: datetime.date | None = None) -> int:
+    """In force past their end: échue, or renouvelée when the successor is signed
+    (conventions/signature.py)."""
+    from conventions import signature
+
     today = today or timezone.localdate()
-    closed = 0
     ended = Convention.objects.filter(status=ConventionStatus.IN_FORCE, end_date__lt=today)
-    for convention in ended.select_related("renewed_by"):
-        renewal = getattr(convention, "renewed_by", None)
-        convention.status = (
-            ConventionStatus.RENEWED
-            if renewal is not None and renewal.is_signed
-            else ConventionStatus.EXPIRED
-        )
-        convention.save(update_fields=["status"])
-        closed += 1
-    return closed
+    for convention in ended:
+        signature.end(convention, today=today)
+    return len(ended)
+
+
+def enter_notified_into_force(today: datetime.date | None = None) -> int:
+    """Notified conventions whose first day has come are in force."""
+    from conventions import signature
+
+    today = today or timezone.localdate()
+    starting = Convention.objects.filter(status=ConventionStatus.NOTIFIED, start_date__lte=today)
+    for convention in starting:
+        signature.enter_into_force(convention, today=today)
+    return len(starting)

@@ -149,40 +149,51 @@ def _copy_amounts(
     percent: Decimal,
     granted: GrantedAmounts | None,
 ) -> None:
-    last_year = convention.end_date.year
-    funder_ids = [party.funder_id for party in successor.parties.all()]
     last = {
         (row.funder_id, row.kind): row.amount
-        for row in convention.commitments.filter(year=last_year)
+        for row in convention.commitments.filter(year=convention.end_date.year)
     }
-    rows = []
     if granted:
-        for (funder_id, year), amount in sorted(granted.items()):
-            if funder_id in funder_ids and year in successor.years and amount:
-                kind = next((k for (f, k) in last if f == funder_id), GrantKind.OPERATING)
-                rows.append(
-                    Commitment(
-                        convention=successor,
-                        funder_id=funder_id,
-                        year=year,
-                        kind=kind,
-                        amount=Decimal(amount),
-                    )
-                )
+        rows = _granted_rows(successor, granted, last)
     else:
-        for (funder_id, kind), amount in sorted(last.items()):
-            for offset, year in enumerate(successor.years, start=1):
-                rows.append(
-                    Commitment(
-                        convention=successor,
-                        funder_id=funder_id,
-                        year=year,
-                        kind=kind,
-                        amount=indexed(amount, percent, offset),
-                    )
-                )
+        rows = [
+            Commitment(
+                convention=successor,
+                funder_id=funder_id,
+                year=year,
+                kind=kind,
+                amount=indexed(amount, percent, offset),
+            )
+            for (funder_id, kind), amount in sorted(last.items())
+            for offset, year in enumerate(successor.years, start=1)
+        ]
     # New rows of a new convention: no closed year can be touched (bulk_create skips save()).
     Commitment.objects.bulk_create(rows)
+
+
+def _granted_rows(
+    successor: Convention, granted: GrantedAmounts, last: dict[tuple[int, str], Decimal]
+) -> list[Commitment]:
+    """The amounts granted on the request; a funder new to the line becomes a party."""
+    parties = set(successor.parties.values_list("funder_id", flat=True))
+    rows = []
+    for (funder_id, year), amount in sorted(granted.items()):
+        if year not in successor.years or not amount:
+            continue
+        if funder_id not in parties:
+            ConventionParty.objects.create(convention=successor, funder_id=funder_id)
+            parties.add(funder_id)
+        kind = next((k for (f, k) in last if f == funder_id), GrantKind.OPERATING)
+        rows.append(
+            Commitment(
+                convention=successor,
+                funder_id=funder_id,
+                year=year,
+                kind=kind,
+                amount=Decimal(amount),
+            )
+        )
+    return rows
 
 
 def _copy_in_kind(convention: Convention, successor: Convention) -> None:

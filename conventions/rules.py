@@ -775,7 +775,9 @@ def check_subsidy_request(request: SubsidyRequest) -> None:
         elif last - first + 1 > MAX_CONVENTION_YEARS:
             errors["last_year"].append(_("Une demande pluriannuelle porte sur 4 ans au plus."))
         elif request.duration == SubsidyRequest.Duration.ANNUAL and first != last:
-            errors["last_year"].append(_("Une demande annuelle porte sur une seule année."))
+            errors["duration"].append(
+                _("Une demande annuelle porte sur une seule année : celle-ci en couvre plusieurs.")
+            )
     if request.kind == SubsidyRequest.Kind.RENEWAL:
         if request.renews_id is None:
             errors["renews"].append(_("Choisissez la convention que la demande renouvelle."))

@@ -81,7 +81,8 @@ def send_renewal_reminders() -> int:
 
 @shared_task(name="conventions.close_ended_conventions")
 def close_ended_conventions() -> int:
-    """Mark conventions in force whose end date has passed as expired (or renewed)."""
-    from conventions.reminders import close_ended
+    """Mark conventions in force whose end date has passed as expired (or renewed), and
+    notified conventions whose first day has come as in force."""
+    from conventions.reminders import close_ended, enter_notified_into_force
 
-    return close_ended()
+    return close_ended() + enter_notified_into_force()

@@ -54,6 +54,7 @@ from associations.models import (
 from conventions.models import (
     ArticleTemplate,
     Convention,
+    ConventionStatus,
     DocumentBatch,
     DocumentKind,
     DocumentStatus,
@@ -367,6 +368,26 @@ def _conventions(w: SimpleNamespace, now: datetime.datetime) -> None:
     w.convention_a = ConventionFactory(association=w.association_a, funders=[w.funder])
     w.convention_b = ConventionFactory(association=w.association_b, funders=[w.funder])
     w.convention_a.signed_scan.save("scan.pdf", ContentFile(PDF_BYTES), save=True)
+    # The signature workflow's pages: a draft (its "prête" form) and one out for signature.
+    w.convention_draft = ConventionFactory(
+        association=w.association_a,
+        funders=[w.funder],
+        status=ConventionStatus.DRAFT,
+        start_date=datetime.date(2027, 1, 1),
+        end_date=datetime.date(2030, 12, 31),
+        association_signed_on=None,
+    )
+    for year in w.convention_draft.years:
+        CommitmentFactory(convention=w.convention_draft, funder=w.funder, year=year)
+    w.convention_signing = ConventionFactory(
+        association=w.association_a,
+        funders=[w.funder],
+        status=ConventionStatus.OUT_FOR_SIGNATURE,
+        start_date=datetime.date(2031, 1, 1),
+        end_date=datetime.date(2034, 12, 31),
+        association_signed_on=None,
+    )
+    w.convention_signing.parties.update(signed_on=None)  # nobody has signed yet
     w.commitment = CommitmentFactory(convention=w.convention_a, funder=w.funder, year=2025)
     w.payment = Payment.objects.create(
         convention=w.convention_a, funder=w.funder, year=2025, amount=Decimal("1000.00")
@@ -393,10 +414,9 @@ def _conventions(w: SimpleNamespace, now: datetime.datetime) -> None:
     w.attachment = ReportAttachment.objects.create(
         report=w.report_draft, title="Comptes 2025", file=ContentFile(PDF_BYTES, "comptes.pdf")
     )
+    # A first request (a renewal one would protect convention_a from its delete page).
     w.subsidy_request = SubsidyRequest.objects.create(
         association=w.association_a,
-        kind=SubsidyRequest.Kind.RENEWAL,
-        renews=w.convention_a,
         first_year=2027,
         last_year=2030,
         created_by=w.users[COORDINATOR_A],
@@ -1031,38 +1051,38 @@ PORTAL = {
         changed=lambda w: ReportAttachment.objects.filter(pk=w.attachment.pk).exists(),
     ),
     "conventions:dashboard": Case(get=STAFF_ONLY, post=POST_ONLY),
-    # Signature workflow: staff only; the world's convention is in force, so a step is refused
-    # (a French message, nothing written) while a signed scan is stored.
+    # Signature workflow: staff only. The draft is complete: it becomes "prête"; the
+    # association signs the one out for signature.
     "conventions:step": Case(
-        kwargs=lambda w: {"pk": w.convention_a.pk, "step": "prete"},
+        kwargs=lambda w: {"pk": w.convention_draft.pk, "step": "prete"},
         get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
         post=expect(
             FORBIDDEN,
             anonymous=LOGIN,
-            staff=REDIRECT,
+            staff=SAVED,
             coordinator_a=FORBIDDEN,
             coordinator_b=NOT_FOUND,
         ),
-        data=lambda w: {"version": w.convention_a.version},
-        changed=row(Convention, "convention_a", "status", "version"),
+        data=lambda w: {"version": w.convention_draft.version},
+        changed=row(Convention, "convention_draft", "status", "version"),
     ),
     "conventions:sign": Case(
-        kwargs=pk("convention_a"),
+        kwargs=pk("convention_signing"),
         get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
         post=expect(
             FORBIDDEN,
             anonymous=LOGIN,
-            staff=REDIRECT,
+            staff=SAVED,
             coordinator_a=FORBIDDEN,
             coordinator_b=NOT_FOUND,
         ),
         data=lambda w: {
-            "version": w.convention_a.version,
+            "version": w.convention_signing.version,
             "party": "association",
-            "signed_on": "2026-11-02",
+            "signed_on": (timezone.localdate(NOW) - datetime.timedelta(days=30)).isoformat(),
             "signatory": "La présidente",
         },
-        changed=row(Convention, "convention_a", "status", "version", "association_signatory"),
+        changed=row(Convention, "convention_signing", "version", "association_signatory"),
     ),
     "conventions:signed_scan_upload": Case(
         kwargs=pk("convention_a"),

@@ -256,7 +256,7 @@ def test_the_allowed_variables_tags_and_filters_render(convention):
     assert "<p>Réf. CPO-2023-A : Association A, L&#x27;aide alimentaire d&#x27;urgence.</p>" in body
     assert "Du 1 janvier 2023 au 31 décembre 2026 (4 ans : 2023–2026)." in body
     assert (
-        "Financeurs : Rennes Métropole, Ville de Rennes (Rennes Métropole et Ville de Rennes)."
+        "Financeurs : Rennes Métropole, Ville de Rennes (Rennes Métropole et la Ville de Rennes)."
         in body
     )
     assert "Total 24\xa0500,00\xa0€ dont 4\xa0000,00\xa0€ en nature ; aide en nature ;" in body

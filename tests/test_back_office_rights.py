@@ -141,6 +141,12 @@ def test_migration_0002_creates_the_group_and_the_missing_permissions_on_its_own
 
     migration.create_agents_group(state.apps, SimpleNamespace(connection=connection))
     migration.create_agents_group(state.apps, SimpleNamespace(connection=connection))  # again
+    # Issue 9: the grant cycle's models came later; 0004 syncs the group once they exist.
+    later = importlib.import_module("solidaren.migrations.0004_agents_group_grant_cycle")
+    later_state = MigrationLoader(connection).project_state(
+        ("solidaren", "0004_agents_group_grant_cycle")
+    )
+    later.sync_agents_group(later_state.apps, SimpleNamespace(connection=connection))
 
     # Models added by later migrations do not exist in that state: the run after their own
     # migration grants them (test_every_migrate_puts_the_group_back_to_its_declaration).

@@ -89,6 +89,8 @@ def test_the_campaign_says_where_each_renewal_stands(conventions):
 def test_the_dashboard_shows_the_campaign_with_links(client, agent, conventions):
     client.force_login(agent)
     page = client.get(reverse("conventions:dashboard")).content.decode()
+    # The summary card counts them (the five ending within 12 months).
+    assert "<strong>5</strong> convention(s) arrivant à échéance dans les 12 mois" in page
     start = page.index('id="echeances"')
     content = page[start : page.index("</section>", start)]
     assert 'class="urgent"' in content

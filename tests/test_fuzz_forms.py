@@ -397,6 +397,17 @@ FORM_PAGES = {
     ),
     "conventions:generate_report_document": _page("conventions:report", pk=_pk("report_submitted")),
     "conventions:generate_year": _page("conventions:dashboard"),
+    "conventions:step": _page("conventions:detail", pk=_pk("convention_draft")),
+    "conventions:sign": _page("conventions:detail", pk=_pk("convention_signing")),
+    "conventions:signed_scan_upload": _page("conventions:detail", pk=_pk("convention_a")),
+    # The list (and its confirmation form) of the conventions ending in a period, whatever
+    # day the suite runs: the world's end on 31 December 2026.
+    "conventions:renew_bulk": lambda w: (
+        reverse("conventions:renew_bulk") + "?ending_from=2026-01-01&ending_until=2027-06-30"
+    ),
+    "conventions:request_new": _page("conventions:requests"),
+    "conventions:request_attachment_add": _page("conventions:request", pk=_pk("subsidy_request")),
+    "conventions:request_review": _page("conventions:request", pk=_pk("submitted_request")),
     "volontaires:enrolment_pause": _page("volontaires:my_space"),
     "volontaires:enrolment_resume": _page("volontaires:my_space"),
     "volontaires:enrolment_withdraw": _page("volontaires:my_space"),

@@ -4,8 +4,10 @@ action and a confirmation — and the single "Renouveler", the back-office actio
 import datetime
 from decimal import Decimal
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
@@ -13,6 +15,12 @@ from django.urls import reverse
 from conventions import renewal
 from conventions.models import Commitment, Convention, ConventionStatus, GrantKind
 from solidaren.demo import AGENT_EMAIL, DEMO_PASSWORD
+
+# The demo's 2023–2026 conventions end on 31 December 2026: their renewal campaign is seen from
+# its December (the dashboard's window is the next 12 months), whatever day the suite runs.
+CAMPAIGN_DAY = time_machine.travel(
+    datetime.datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Europe/Paris")), tick=True
+)
 
 
 @pytest.fixture
@@ -72,6 +80,7 @@ def check_successor(predecessor: Convention, indexation: Decimal) -> Convention:
     return successor
 
 
+@CAMPAIGN_DAY
 def test_the_seven_demo_conventions_are_renewed_in_one_bulk_action(staff_client):
     """Must-show 1: the staff page lists the 7 (default window: the next 12 months), one
     confirmation with a 2 % indexation creates the 7 successors."""
@@ -164,3 +173,30 @@ def test_coordinators_cannot_renew(client, demo):
     user = UserFactory()
     client.force_login(user)
     assert client.get(reverse("conventions:renew_bulk")).status_code == 403
+
+
+def test_granted_amounts_replace_the_carried_ones_and_a_new_funder_joins(db):
+    from tests.factories import CommitmentFactory, ConventionFactory, FunderFactory
+
+    ville, departement = FunderFactory(name="Ville"), FunderFactory(name="Département")
+    convention = ConventionFactory(funders=[ville], reference="CPO-2023-ZZ")
+    CommitmentFactory(convention=convention, funder=ville, year=2026, amount=Decimal("9000"))
+
+    successor = renewal.renew(
+        convention,
+        granted={
+            (ville.pk, 2027): Decimal("9500"),
+            (departement.pk, 2027): Decimal("3000"),
+            (ville.pk, 2035): Decimal("1"),  # outside the successor's years: ignored
+        },
+    )
+
+    assert successor.reference == "CPO-2027-ZZ"
+    assert sorted(successor.parties.values_list("funder__name", flat=True)) == [
+        "Département",
+        "Ville",
+    ]
+    assert sorted(successor.commitments.values_list("funder__name", "year", "amount")) == [
+        ("Département", 2027, Decimal("3000")),
+        ("Ville", 2027, Decimal("9500")),
+    ]

@@ -222,3 +222,49 @@ def test_staff_walk_the_steps_through_the_pages(draft, client, agent, coordinato
     assert "modifiée entre-temps" in again.content.decode()
     assert Convention.objects.get(pk=draft.pk).status == ConventionStatus.READY
     assert client.post(reverse("conventions:step", args=[draft.pk, "nulle"]), {}).status_code == 404
+
+
+def test_the_daily_task_puts_notified_conventions_in_force_and_ends_them(draft):
+    from conventions.reminders import close_ended, enter_notified_into_force
+
+    today = timezone.localdate()
+    convention = sign_everyone(signature.send_for_signature(signature.mark_ready(draft)), today)
+    signature.notify(convention, notified_on=today)
+    assert enter_notified_into_force(today) == 0  # its first day has not come
+    assert enter_notified_into_force(draft.start_date) == 1
+    assert Convention.objects.get(pk=draft.pk).status == ConventionStatus.IN_FORCE
+    assert close_ended(draft.end_date + datetime.timedelta(days=1)) == 1
+    assert Convention.objects.get(pk=draft.pk).status == ConventionStatus.EXPIRED
+
+
+def test_the_back_office_exports_payments_and_in_kind_values_per_year(draft, ville):
+    from associations.models import Premises
+    from conventions.admin import InKindSupportResource, PaymentResource
+    from conventions.models import InKindSupport, InKindValue
+
+    premises = Premises.objects.create(association=draft.association, label="Local", address="x")
+    support = InKindSupport.objects.create(
+        convention=draft, funder=ville, premises=premises, yearly_value=Decimal("1000")
+    )
+    InKindValue.objects.create(support=support, from_year=draft.years[2], value=Decimal("1500"))
+    rows = InKindSupportResource().export(InKindSupport.objects.all()).dict
+    assert [(row["année"], row["valeur (€)"]) for row in rows] == [
+        (draft.years[0], Decimal("1000")),
+        (draft.years[1], Decimal("1000")),
+        (draft.years[2], Decimal("1500")),
+        (draft.years[3], Decimal("1500")),
+    ]
+    payments = PaymentResource().export(Payment.objects.all()).dict
+    assert payments[0]["convention"] == "CPO-TEST-SIG"
+
+
+def test_the_back_office_cannot_jump_a_conventions_status(client, draft):
+    """Once created, the status moves only through the steps (read only in the back-office)."""
+    from tests.factories import UserFactory, give_totp
+
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    give_totp(superuser)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:conventions_convention_change", args=[draft.pk]))
+    assert "status" not in page.context["adminform"].form.fields
+    assert "Brouillon" in page.content.decode()  # shown, read only

@@ -114,5 +114,7 @@ def document_download(request, pk):
     if document.status != DocumentStatus.DONE or not document.file:
         raise Http404(_("Ce document n'est pas encore prêt."))
     return private_file_response(
-        document.file, missing_message=_("Le fichier de ce document est introuvable.")
+        document.file,
+        missing_message=_("Le fichier de ce document est introuvable."),
+        filename=documents.download_filename(document),
     )

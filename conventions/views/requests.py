@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from associations.models import Association
 from conventions import subsidy_requests as workflow
@@ -112,7 +112,7 @@ class RequestEditForms:
         self.budget.save()
 
 
-def _render(request, subsidy_request: SubsidyRequest, *, forms=None, status=200):
+def _render(request, subsidy_request: SubsidyRequest, *, forms=None):
     editable = subsidy_request.is_editable and _may_edit(request.user, subsidy_request)
     amounts = list(subsidy_request.amounts.select_related("funder"))
     return render(
@@ -134,17 +134,15 @@ def _render(request, subsidy_request: SubsidyRequest, *, forms=None, status=200)
             else None,
             "missing": workflow.submission_errors(subsidy_request) if editable else [],
         },
-        status=status,
     )
 
 
 @role_required("agent", "coordinator")
+@require_http_methods(["GET", "POST"])
 def request_detail(request, pk):
     subsidy_request = get_visible_or_404(_requests(), request.user, pk=pk)
     if request.method == "GET":
         return _render(request, subsidy_request)
-    if request.method != "POST":
-        return _render(request, subsidy_request, status=405)
     if not (_may_edit(request.user, subsidy_request) and subsidy_request.is_editable):
         messages.error(request, _("Cette demande ne peut pas être modifiée ici."))
         return redirect(subsidy_request)

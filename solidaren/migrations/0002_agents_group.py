@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         ("solidaren", "0001_initial"),
         # The models whose permissions agents get, so that a fresh database has them all.
         ("associations", "0002_premises_and_history"),
-        ("conventions", "0008_subsidy_requests"),
+        ("conventions", "0004_default_articles"),
         ("volontaires", "0004_keep_in_touch"),
         ("django_celery_results", "0014_alter_taskresult_status"),
     ]
