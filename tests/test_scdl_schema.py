@@ -6,7 +6,6 @@ association without identifiers."""
 import csv
 import datetime
 import json
-import re
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from frictionless import Resource, Schema, formats
+from stdnum.fr import siret
 
 from associations.models import Association
 from conventions.models import Commitment, Convention, ConventionParty, ConventionStatus, Funder
@@ -27,18 +27,21 @@ def schema_descriptor() -> dict:
 
 
 def extra_check_errors(rows: list[dict[str, str]]) -> list[str]:
-    """The schema's custom checks: SIRET or RNA present; the SIRET, when given, 14 digits."""
+    """The schema's own custom checks (its `custom_checks`, as Validata runs them): one of the
+    beneficiary's SIRET or RNA present; a SIRET, when given, a valid one (14 digits, Luhn)."""
     errors = []
     for check in schema_descriptor()["custom_checks"]:
         params = check["params"]
         for number, row in enumerate(rows, start=2):
-            if check["name"] == "one_of_required":
+            if check["name"] == "one-of-required":
                 if not (row[params["column1"]] or row[params["column2"]]):
                     errors.append(f"ligne {number} : ni {params['column1']} ni {params['column2']}")
-            elif check["name"] == "siret":
+            elif check["name"] == "french-siret-value":
                 value = row[params["column"]]
-                if value and not re.fullmatch(params["pattern"], value):
+                if value and not siret.is_valid(value):
                     errors.append(f"ligne {number} : {params['column']}={value!r}")
+            else:
+                raise AssertionError(f"custom check {check['name']!r} not implemented here")
     return errors
 
 
