@@ -387,6 +387,10 @@ def test_staff_on_a_desktop_take_a_request_propose_and_follow_documents(portal, 
     checker.check(page, "attribution-resultat", screenshot=True)
 
     page.goto("/conventions/tableau-de-bord/")
+    # The renewal campaign panel: the summary card counts its conventions.
+    campaign = page.locator("section[aria-labelledby=echeances] tbody tr")
+    assert campaign.count() >= 1
+    assert page.locator("a[href='#echeances'] strong").inner_text() == str(campaign.count())
     checker.check(page, "tableau-de-bord", screenshot=True)
     page.locator("figure.chart").first.scroll_into_view_if_needed()
     page.locator("figure.chart").first.screenshot(
