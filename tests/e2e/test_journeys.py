@@ -361,7 +361,9 @@ def test_staff_on_a_desktop_take_a_request_propose_and_follow_documents(portal, 
     started = time.monotonic()
     page.locator("form.staff-batch button").click()  # a Celery task: its progress page
     page.wait_for_url(re.compile(r".*/volontaires/agents/missions/attributions/\d+/$"))
+    answered = time.monotonic() - started
     assert page.locator("#batch-progress progress").count() == 1
+    first_seen = page.locator("#progress-text").inner_text().split(" — ")[0].strip()
     checker.check(page, "attribution-avancement")
     page.locator("#batch-progress table").wait_for(timeout=120_000)  # polled until done
     done = time.monotonic() - started
@@ -380,9 +382,9 @@ def test_staff_on_a_desktop_take_a_request_propose_and_follow_documents(portal, 
     assert sum(int(text.split(" — ")[0]) for text in empty_rows) == int(empty.group(1)), result
     assert all(" — " in text and text.split(" — ")[1].strip() for text in empty_rows), empty_rows
     checker.notes.append(
-        f"e2e: batch assignment (demo, in-process): {made.group(1)} proposals for "
-        f"{made.group(2)} open missions, {empty.group(1)} places left empty, result after "
-        f"{done:.1f} s"
+        f"e2e: batch assignment (demo, in-process): progress page after {answered:.1f} s "
+        f"({first_seen}), result after {done:.1f} s: {made.group(1)} proposals for "
+        f"{made.group(2)} open missions, {empty.group(1)} places left empty"
     )
     checker.check(page, "attribution-resultat", screenshot=True)
 
