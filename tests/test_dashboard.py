@@ -159,6 +159,8 @@ def test_agents_see_amounts_deadlines_and_alerts(
     assert f'href="{network.convention.get_absolute_url()}"' in ending
     assert network.convention.reference in ending
     assert network.later.reference not in ending
+    # the summary card counts them (one: A's)
+    assert re.search(r'href="#echeances"><strong>1</strong>', content)
     # overdue reports: A's draft of 2023 and missing 2024 one, B's 2024 (2025 is due in June)
     overdue = section(content, "comptes-rendus")
     assert f'href="{expected_report_href(network.report)}"' in overdue

@@ -66,28 +66,36 @@
     return region;
   }
 
+  var regions = [];
+
+  function measureScrollRegions() {
+    regions.forEach(function (region) {
+      region.classList.toggle("is-overflowing", region.scrollWidth > region.clientWidth + 1);
+    });
+  }
+
+  // Also run after htmx swaps content in (a batch's result table): elements already set up
+  // (their region has role="region") are left as they are.
   function setUpScrollRegions() {
-    var regions = [];
     document.querySelectorAll("main table").forEach(function (table) {
+      if (table.parentElement.getAttribute("role") === "region") return;
       var caption = table.querySelector("caption");
       var heading = caption ? caption.textContent.trim() : "";
       regions.push(scrollRegion(table, "table-scroll", heading || document.body.getAttribute("data-table-label") || ""));
     });
     document.querySelectorAll("main figure svg").forEach(function (chart) {
+      if (chart.parentElement.getAttribute("role") === "region") return;
       var title = chart.querySelector("title");
       regions.push(scrollRegion(chart, "chart-scroll", title ? title.textContent.trim() : ""));
     });
-    function measure() {
-      regions.forEach(function (region) {
-        region.classList.toggle("is-overflowing", region.scrollWidth > region.clientWidth + 1);
-      });
-    }
-    measure();
-    window.addEventListener("resize", measure);
+    regions = regions.filter(function (region) { return document.body.contains(region); });
+    measureScrollRegions();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpScrollRegions();
+    window.addEventListener("resize", measureScrollRegions);
+    document.body.addEventListener("htmx:afterSettle", setUpScrollRegions);
     focusErrorSummary();
     setUpMenu();
   });

@@ -1,4 +1,4 @@
-"""The three journeys of the portal, in headless Chromium against the demo server.
+"""The journeys of the portal, in headless Chromium against the demo server.
 
 Each visited page is checked (axe-core, width ≤ viewport) at 390 and 1,280 px by `checker`; a
 journey fails on its own steps and, at its end, on any page problem found on the way.
@@ -79,6 +79,42 @@ assignment = proposals.propose(Mission.objects.get(pk={mission}),
                                VolunteerProfile.objects.get(user__email={email!r}))
 print(json.dumps({{"assignment": assignment.pk}}))
 """
+
+
+COORDINATOR = "coordination.banque-alimentaire@demo.solidaren.fr"
+ENDING_CONVENTION = """
+import json
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from conventions import campaign
+user = get_user_model().objects.get(email={email!r})
+ending = campaign.ending_within(timezone.localdate()).filter(
+    association__coordinators=user).first()
+print(json.dumps({{"pk": ending and ending.pk, "reference": ending and ending.reference}}))
+"""
+
+
+def test_resident_on_a_phone_finds_a_service_in_the_directory(portal, phone, checker):
+    """Anyone, without an account: search the directory of services by need, open a
+    service's page — on a 390 × 844 screen."""
+    start = len(checker.checks)
+    page = phone
+    page.goto("/associations/services/")
+    checker.check(page, "services")
+    page.select_option("select[name=thematique]", "equipement-et-alimentation--alimentation")
+    page.get_by_role("button", name="Chercher").click()
+    page.wait_for_url("**thematique=equipement-et-alimentation--alimentation**")
+    cards = page.locator("li.service-card")
+    assert cards.count() >= 1
+    found = page.locator(".result-count").inner_text()
+    assert re.match(rf"{cards.count()} services?", found.strip()), found
+    checker.check(page, "services-recherche")
+    name = cards.first.locator("h2 a").inner_text()
+    cards.first.locator("h2 a").click()
+    page.wait_for_url(re.compile(r".*/associations/services/[\w-]+/$"))
+    assert page.locator("h1").inner_text().strip() == name
+    checker.check(page, "service", screenshot=True)
+    expect_no_problems(checker, start)
 
 
 def test_volunteer_on_a_phone_signs_up_takes_and_answers_missions(portal, phone, checker):
@@ -178,7 +214,7 @@ def test_coordinator_on_a_phone_reports_downloads_and_calls_for_volunteers(porta
     PDF, post a call for volunteers — on a 390 × 844 screen."""
     start = len(checker.checks)
     page = phone
-    log_in(page, "coordination.banque-alimentaire@demo.solidaren.fr")
+    log_in(page, COORDINATOR)
     checker.check(page, "accueil-coordination")
 
     page.goto("/conventions/")
@@ -187,6 +223,13 @@ def test_coordinator_on_a_phone_reports_downloads_and_calls_for_volunteers(porta
     page.wait_for_load_state()
     convention_url = page.url
     checker.check(page, "convention", screenshot=True)
+    ending = portal.run(ENDING_CONVENTION.format(email=COORDINATOR))
+    if ending["pk"]:  # the renewal campaign panel of a convention ending within 12 months
+        page.goto(f"/conventions/{ending['pk']}/")
+        panel = page.locator("section[aria-labelledby=campaign-title]")
+        assert ending["reference"] in panel.inner_text()
+        assert panel.locator("tbody tr td").last.locator("a").count() == 1  # the next step
+        checker.check(page, "convention-renouvellement")
 
     page.goto("/conventions/comptes-rendus/")
     checker.check(page, "comptes-rendus")
@@ -293,20 +336,63 @@ def test_staff_on_a_desktop_take_a_request_propose_and_follow_documents(portal, 
     page.fill("input[name=mission-end_time]", "11:00")
     page.locator("main form button[type=submit]").last.click()
     page.wait_for_url(re.compile(r".*/volontaires/agents/missions/\d+/$"))
+    # The ranked candidates: the top 20 at most, each with its explained score.
+    ranked = page.locator("ol.staff-candidates > li")
+    assert 1 <= ranked.count() <= 20, ranked.count()
+    assert ranked.first.locator(".staff-score-parts li").count() >= 1
+    chosen = ranked.first.locator(".staff-candidate-head strong").inner_text()
+    # The excluded volunteers and their reasons: collapsed, loaded (htmx) when opened.
+    excluded = page.locator("details.staff-excluded")
+    assert excluded.get_attribute("open") is None
+    excluded.locator("summary").click()
+    excluded.locator(".staff-excluded-list").wait_for()
+    reasons = excluded.locator(".staff-excluded-list li")
+    assert reasons.count() >= 1
+    assert re.search(r"\S+ : \S", reasons.first.inner_text()), reasons.first.inner_text()
     checker.check(page, "mission-candidats", screenshot=True)
-    propose = page.locator("form[action*='/proposer/'] button").first
-    if propose.count():
-        propose.click()
-        page.wait_for_load_state()
-        checker.check(page, "mission-proposee")
+    ranked.first.get_by_role("button", name="Proposer à ce volontaire").click()
+    page.wait_for_load_state()
+    assert f"Mission proposée à {chosen}" in success_message(page), success_message(page)
+    assert chosen in page.locator("main table").first.inner_text()
+    checker.check(page, "mission-proposee")
 
     page.goto("/volontaires/agents/missions/")
     checker.check(page, "missions-agents")
-    page.locator("form.staff-batch button").click()
-    page.wait_for_load_state()
-    checker.check(page, "attribution-resultat")
+    started = time.monotonic()
+    page.locator("form.staff-batch button").click()  # a Celery task: its progress page
+    page.wait_for_url(re.compile(r".*/volontaires/agents/missions/attributions/\d+/$"))
+    answered = time.monotonic() - started
+    assert page.locator("#batch-progress progress").count() == 1
+    first_seen = page.locator("#progress-text").inner_text().split(" — ")[0].strip()
+    checker.check(page, "attribution-avancement")
+    page.locator("#batch-progress table").wait_for(timeout=120_000)  # polled until done
+    done = time.monotonic() - started
+    result = page.locator("#batch-progress").inner_text()
+    assert page.locator("#batch-progress progress").get_attribute("value") == "100"
+    made = re.search(r"(\d+) propositions? faites? pour (\d+) mission", result)
+    empty = re.search(r"(\d+) places? restent? vides?", result)
+    assert made and empty, result
+    rows = page.locator("#batch-progress tbody tr")
+    assert rows.count() == int(made.group(2)), result
+    empty_rows = [
+        row.locator("td").last.inner_text()
+        for row in rows.all()
+        if row.locator("td").last.inner_text() != "—"
+    ]
+    assert sum(int(text.split(" — ")[0]) for text in empty_rows) == int(empty.group(1)), result
+    assert all(" — " in text and text.split(" — ")[1].strip() for text in empty_rows), empty_rows
+    checker.notes.append(
+        f"e2e: batch assignment (demo, in-process): progress page after {answered:.1f} s "
+        f"({first_seen}), result after {done:.1f} s: {made.group(1)} proposals for "
+        f"{made.group(2)} open missions, {empty.group(1)} places left empty"
+    )
+    checker.check(page, "attribution-resultat", screenshot=True)
 
     page.goto("/conventions/tableau-de-bord/")
+    # The renewal campaign panel: the summary card counts its conventions.
+    campaign = page.locator("section[aria-labelledby=echeances] tbody tr")
+    assert campaign.count() >= 1
+    assert page.locator("a[href='#echeances'] strong").inner_text() == str(campaign.count())
     checker.check(page, "tableau-de-bord", screenshot=True)
     page.locator("figure.chart").first.scroll_into_view_if_needed()
     page.locator("figure.chart").first.screenshot(
@@ -351,6 +437,10 @@ def test_staff_on_a_desktop_take_a_request_propose_and_follow_documents(portal, 
 def test_the_checks_reached_every_journey(checker):
     """Runs last (file order): the totals `make e2e` prints must cover the three journeys."""
     names = {check.name for check in checker.checks}
-    assert {"mon-espace", "compte-rendu-soumis", "back-office-convention"} <= names, json.dumps(
-        sorted(names)
-    )
+    assert {
+        "service",
+        "mon-espace",
+        "compte-rendu-soumis",
+        "attribution-resultat",
+        "back-office-convention",
+    } <= names, json.dumps(sorted(names))
