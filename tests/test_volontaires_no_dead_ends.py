@@ -227,3 +227,16 @@ def test_the_resident_request_form_has_an_error_summary_linking_to_the_fields(cl
     assert 'tabindex="-1"' in summary and "data-error-summary" in summary
     assert 'href="#id_habitant-first_name"' in summary
     assert 'href="#id_mission-mission_type"' in summary
+
+
+def test_a_search_with_a_nul_character_is_a_message_not_a_server_error(client, agent):
+    """PostgreSQL refuses NUL in text: the volunteers' search says so and lists everyone."""
+    waiting = VolunteerProfileFactory(user__first_name="Maëlys")
+    client.force_login(agent)
+
+    response = client.get(reverse("volontaires:staff_volunteers"), {"q": "Ma\x00"}, follow=True)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Recherche ignorée" in page
+    assert reverse("volontaires:staff_volunteer", args=[waiting.pk]) in page

@@ -297,3 +297,10 @@ class ResidentErasureForm(forms.Form):
         ),
         error_messages={"required": _("Cochez la case pour confirmer l'effacement.")},
     )
+
+
+class VolunteerSearchForm(forms.Form):
+    """The search box of the staff volunteers' list (a typed NUL or an over-long text is a
+    message, not a database error)."""
+
+    q = forms.CharField(required=False, max_length=100, label=_("Nom ou adresse e-mail"))

@@ -32,7 +32,12 @@ from volontaires.models import (
     ResidentAccessSource,
     VolunteerProfile,
 )
-from volontaires.staff_forms import CompletionForm, RequestMissionForm, ResidentForm
+from volontaires.staff_forms import (
+    CompletionForm,
+    RequestMissionForm,
+    ResidentForm,
+    VolunteerSearchForm,
+)
 
 MISSIONS_PER_PAGE = 50
 # The ranked-candidates page shows the best 20, then 20 more per "more" click (at most 200):
@@ -327,7 +332,10 @@ def volunteer_list(request):
     """Volunteers to verify (by default) or all of them, searched by name or e-mail; each
     links to the page where staff verify them."""
     show_all = request.GET.get("tous") == "1"
-    text = request.GET.get("q", "").strip()[:100]
+    search = VolunteerSearchForm(request.GET)
+    text = search.cleaned_data["q"] if search.is_valid() else ""
+    for error in search.errors.get("q", []):
+        messages.error(request, _("Recherche ignorée : %(error)s") % {"error": error})
     volunteers = casework.volunteers_for_staff(request.user, to_verify=not show_all, text=text)
     page = Paginator(volunteers, VOLUNTEERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
