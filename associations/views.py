@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,15 +11,23 @@ from associations.models import Association
 from conventions.models import Convention
 from solidaren.access import get_editable_or_404, get_visible_or_404, role_required
 
+ASSOCIATIONS_PER_PAGE = 50
+
 
 @require_GET
 def association_list(request):
+    """The directory, 50 associations a page (a national network has thousands)."""
     associations = Association.objects.visible_to(request.user).prefetch_related("fields_of_action")
     directory = AssociationDirectoryFilter(request.GET, queryset=associations)
+    page = Paginator(directory.qs.distinct(), ASSOCIATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "associations/association_list.html",
-        {"filter": directory, "associations": directory.qs.distinct()},
+        {"filter": directory, "associations": page, "page": page, "query": query.urlencode()},
     )
 
 

@@ -96,9 +96,11 @@ def page_urls() -> dict[str, str]:
 
     from associations.demo import coordinator_email
     from conventions.models import Convention
+    from solidaren.scale_data import current_programme
     from volontaires.models import Mission, MissionStatus
 
     today = timezone.localdate()
+    programme = f"?programme={current_programme().slug}"
     coordinator_association = (
         Convention.objects.filter(
             association__memberships__user__email=coordinator_email("atd-quart-monde")
@@ -117,11 +119,11 @@ def page_urls() -> dict[str, str]:
         "convention": reverse("conventions:detail", args=[coordinator_association.pk]),
         "reports": reverse("conventions:reports"),
         "my_space": reverse("volontaires:my_space"),
-        "staff_figures": reverse("volontaires:staff_figures"),
+        "staff_figures": reverse("volontaires:staff_figures") + programme,
         "open_missions": reverse("volontaires:mission_list"),
         "staff_missions": reverse("volontaires:staff_missions"),
         "candidates": reverse("volontaires:staff_mission", args=[mission.pk]),
-        "bilan_json": reverse("volontaires:figures_json"),
+        "bilan_json": reverse("volontaires:figures_json") + programme,
         "opendata": reverse("opendata_subsidies") + f"?annee={today.year}",
     }
 
@@ -162,8 +164,17 @@ def query_counts() -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
             response = client.get(urls[key])
         if response.status_code != 200:
             raise RuntimeError(f"{key}: {urls[key]} answered {response.status_code}")
-        counts[key] = len(queries)
+        counts[key] = sql_queries(queries.captured_queries)
     return counts, urls, cookies
+
+
+def sql_queries(captured: list[dict]) -> int:
+    """Statements sent, not counting the transaction's BEGIN and COMMIT (ATOMIC_REQUESTS)."""
+    return sum(
+        1
+        for query in captured
+        if query["sql"].split(" ", 1)[0].upper() not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
+    )
 
 
 def top_candidates_ms(samples: int = 10) -> dict:

@@ -133,6 +133,28 @@ def mission_snapshots(
     return snapshots
 
 
+def rules_snapshot(
+    mission: Mission, *, today: datetime.date, language_names: dict[str, str]
+) -> MissionData:
+    """Plain data of a mission already read with its type, enough for the hard constraints
+    (`matching.broken_rules`) but not for the score: no query (lists of missions)."""
+    return MissionData(
+        id=mission.pk,
+        programme_id=mission.programme_id,
+        mission_type_id=mission.mission_type_id,
+        mission_type_name=mission.mission_type.name,
+        at_residents_home=mission.mission_type.at_residents_home,
+        occurrence=Occurrence(mission.weekday, mission.start_time, mission.end_time, mission.date),
+        month=mission.month(today),
+        commune=mission.commune,
+        quartier_id=mission.quartier_id,
+        required_language=mission.required_language_id,
+        resident_id=mission.resident_id,
+        language_names=language_names,
+        urgent=mission.urgency == Urgency.URGENT,
+    )
+
+
 def volunteer_snapshots(
     volunteers: Iterable[VolunteerProfile] | QuerySet,
     *,
