@@ -51,8 +51,11 @@ from volontaires.matching import (
     Slot,
     VolunteerData,
     best_possible_score,
+    broken_rules,
     ineligibility_reasons,
     rank,
+    score,
+    score_parts,
     solve_batch,
     solve_greedy,
 )
@@ -433,19 +436,57 @@ def top_candidates(
     """The `limit` best eligible volunteers (all with None), exactly as `matching.rank` on
     every volunteer would order them, reading the nearest distance classes only.
 
-    With `solicitable_on`, volunteers who reached their monthly solicitation limit that
-    month are left out too (proposing, not showing)."""
+    The near classes (same or neighbouring quartier, residents already helped) are asked
+    first through the quartier index; the rest of the territory only when someone there
+    could still beat the current top. With `solicitable_on`, volunteers who reached their
+    monthly solicitation limit that month are left out too (proposing, not showing)."""
     helped = _helped_volunteer_ids(mission_data)
     plausible = plausible_volunteers(mission_data)
     if solicitable_on is not None:
         plausible = _under_solicitation_limit(plausible, solicitable_on)
+    near_quartiers = set(mission_data.neighbour_quartier_ids)
+    if mission_data.quartier_id is not None:
+        near_quartiers.add(mission_data.quartier_id)
+    ranked: list[Scored] = []
+    if limit is not None and (near_quartiers or helped):
+        near = Q(quartier_id__in=near_quartiers) | Q(pk__in=helped)
+        ranked = _rank_by_class(mission_data, plausible.filter(near), helped, today, limit, [])
+        farther = best_possible_score(
+            mission_data, proximity=CLASS_POINTS[SAME_COMMUNE], continuity=False
+        )
+        if len(ranked) < limit or -ranked[limit - 1][0] <= farther:
+            plausible = plausible.exclude(near)
+            ranked = _rank_by_class(mission_data, plausible, helped, today, limit, ranked)
+    else:
+        ranked = _rank_by_class(mission_data, plausible, helped, today, limit, ranked)
+    # Explanations for the volunteers shown only (the others were ranked on the bare score).
+    return [
+        Candidate(volunteer.id, volunteer.name, -negative, parts)
+        for negative, _id, volunteer in (ranked if limit is None else ranked[:limit])
+        for parts in [score_parts(mission_data, volunteer, today=today)]
+    ]
+
+
+# (minus the score, volunteer id, data): sorts best first, lowest id first among equals.
+Scored = tuple[int, int, VolunteerData]
+
+
+def _rank_by_class(
+    mission_data: MissionData,
+    plausible: QuerySet,
+    helped: set[int],
+    today: datetime.date,
+    limit: int | None,
+    ranked: list[Scored],
+) -> list[Scored]:
+    """`ranked` plus the eligible among `plausible`, read class by class, nearest first,
+    stopping once nobody in the next class can beat the `limit`-th."""
     by_class: dict[int, list[int]] = {klass: [] for klass in CLASS_POINTS}
     rows = plausible.annotate(distance=_distance_class(mission_data, helped)).values_list(
         "pk", "distance"
     )
     for pk, distance in rows.order_by("distance", "pk"):
         by_class[distance].append(pk)
-    ranked: list[Candidate] = []
     to_read: list[int] = []
     for klass in CLASS_POINTS:
         to_read += by_class[klass]
@@ -455,25 +496,29 @@ def top_candidates(
         if len(ranked) + len(to_read) < limit:
             continue  # too few so far: read the next class in the same round
         if to_read:
-            snapshots = volunteer_snapshots(VolunteerProfile.objects.filter(pk__in=to_read))
-            ranked = sorted(
-                ranked + rank(mission_data, snapshots, today=today),
-                key=lambda candidate: (-candidate.score, candidate.volunteer_id),
-            )
+            ranked = _with(mission_data, ranked, to_read, today)
             to_read = []
         bound = best_possible_score(
             mission_data, proximity=CLASS_POINTS[farther[0]], continuity=False
         )
         # Strictly better: a farther volunteer with the same score and a lower id would win.
-        if len(ranked) >= limit and ranked[limit - 1].score > bound:
-            return ranked[:limit]
+        if len(ranked) >= limit and -ranked[limit - 1][0] > bound:
+            return ranked
     if to_read:
-        snapshots = volunteer_snapshots(VolunteerProfile.objects.filter(pk__in=to_read))
-        ranked = sorted(
-            ranked + rank(mission_data, snapshots, today=today),
-            key=lambda candidate: (-candidate.score, candidate.volunteer_id),
-        )
-    return ranked if limit is None else ranked[:limit]
+        ranked = _with(mission_data, ranked, to_read, today)
+    return ranked
+
+
+def _with(
+    mission_data: MissionData, ranked: list[Scored], ids: list[int], today: datetime.date
+) -> list[Scored]:
+    snapshots = volunteer_snapshots(VolunteerProfile.objects.filter(pk__in=ids))
+    scored = [
+        (-score(mission_data, volunteer, today=today), volunteer.id, volunteer)
+        for volunteer in snapshots
+        if not broken_rules(mission_data, volunteer)
+    ]
+    return sorted(ranked + scored, key=lambda item: (item[0], item[1]))
 
 
 def _under_solicitation_limit(queryset: QuerySet, today: datetime.date) -> QuerySet:
