@@ -91,16 +91,18 @@ PAGES = [
 
 def page_urls() -> dict[str, str]:
     """The URL of each page on the current database (demo personas' objects)."""
+    from django.db.models import Max
     from django.urls import reverse
     from django.utils import timezone
 
     from associations.demo import coordinator_email
-    from conventions.models import Convention
+    from conventions.models import Commitment, Convention
     from solidaren.scale_data import current_programme
     from volontaires.models import Mission, MissionStatus
 
     today = timezone.localdate()
     programme = f"?programme={current_programme().slug}"
+    opendata_year = Commitment.objects.aggregate(Max("year"))["year__max"] or today.year
     coordinator_association = (
         Convention.objects.filter(
             association__memberships__user__email=coordinator_email("atd-quart-monde")
@@ -124,7 +126,8 @@ def page_urls() -> dict[str, str]:
         "staff_missions": reverse("volontaires:staff_missions"),
         "candidates": reverse("volontaires:staff_mission", args=[mission.pk]),
         "bilan_json": reverse("volontaires:figures_json") + programme,
-        "opendata": reverse("opendata_subsidies") + f"?annee={today.year}",
+        # The latest year with conventions: the same page whatever the day it runs.
+        "opendata": reverse("opendata_subsidies") + f"?annee={opendata_year}",
     }
 
 
