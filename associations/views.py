@@ -43,15 +43,23 @@ from solidaren.access import (
     roles_of,
 )
 
+ASSOCIATIONS_PER_PAGE = 50
+
 
 @require_GET
 def association_list(request):
+    """The directory, 50 associations a page (a national network has thousands)."""
     associations = Association.objects.visible_to(request.user).prefetch_related("fields_of_action")
     directory = AssociationDirectoryFilter(request.GET, queryset=associations)
+    page = Paginator(directory.qs.distinct(), ASSOCIATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "associations/association_list.html",
-        {"filter": directory, "associations": directory.qs.distinct()},
+        {"filter": directory, "associations": page, "page": page, "query": query.urlencode()},
     )
 
 

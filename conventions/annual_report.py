@@ -6,6 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.urls import reverse
+
 from associations.models import Association
 from conventions import rules
 from conventions.dashboard import (
@@ -18,6 +21,11 @@ from conventions.dashboard import (
 from conventions.models import Convention, Funder, ReportStatus, YearlyReport
 
 ZERO = Decimal("0")
+# A network of a few dozen associations gets one row and one bar each; a national one (1,000
+# associations: 192 pages, 26 s) gets its largest supports in the report and every
+# association's detail in the year's open data file, a separate document.
+DETAILED_ASSOCIATIONS = 40
+SUMMARY_ASSOCIATIONS = 25
 
 
 @dataclass(frozen=True)
@@ -74,11 +82,17 @@ def annual_report_data(year: int) -> dict:
         sum((row.amounts[i] for row in rows), start=ZERO) for i in range(len(ordered_funders))
     ]
 
+    shown = rows
+    if len(rows) > DETAILED_ASSOCIATIONS:
+        shown = sorted(rows, key=lambda row: (-row.total, row.association.name))[
+            :SUMMARY_ASSOCIATIONS
+        ]
+    others = rows[len(shown) :] if shown is rows else [row for row in rows if row not in shown]
     per_association_chart = bar_chart(
         ChartSeries(
-            categories=[row.association.display_name for row in rows],
+            categories=[row.association.display_name for row in shown],
             series=[funder.display_name for funder in ordered_funders] + [IN_KIND_LABEL],
-            values=[[*row.amounts, row.in_kind] for row in rows],
+            values=[[*row.amounts, row.in_kind] for row in shown],
             colors=[funder_color(funder) for funder in ordered_funders] + [IN_KIND_COLOR],
         ),
         width=760,
@@ -106,6 +120,10 @@ def annual_report_data(year: int) -> dict:
         "funder_totals": funder_totals,
         "funder_rows": list(zip(ordered_funders, funder_totals, strict=True)),
         "rows": rows,
+        "shown_rows": shown,
+        "other_count": len(others),
+        "other_total": sum((row.total for row in others), start=ZERO),
+        "detail_url": f"{settings.SITE_URL}{reverse('opendata_subsidies')}?annee={year}",
         "money_total": sum(funder_totals, start=ZERO),
         "in_kind_total": sum((row.in_kind for row in rows), start=ZERO),
         "grand_total": sum((row.total for row in rows), start=ZERO),

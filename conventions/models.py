@@ -293,19 +293,39 @@ class Convention(models.Model):
         return set(self.parties.values_list("funder_id", flat=True))
 
     def renewal_chain(self) -> list[Convention]:
-        """The conventions of this line, oldest first (2011 → 2015 → 2019 → 2023)."""
+        """The conventions of this line, oldest first (2011 → 2015 → 2019 → 2023).
+
+        A line stays within one association: its conventions are read in one query and
+        followed in memory, whatever the length of the line."""
+        line = {
+            convention.pk: convention
+            for convention in Convention.objects.filter(association_id=self.association_id)
+        }
+        line[self.pk] = self
+        renewed_by = {
+            convention.renews_id: convention
+            for convention in line.values()
+            if convention.renews_id is not None
+        }
+
+        def earlier(convention: Convention) -> Convention | None:
+            if convention.renews_id is None:
+                return None
+            # A line that crossed to another association (rare) is followed row by row.
+            return line.get(convention.renews_id) or convention.renews
+
         chain: list[Convention] = [self]
         seen = {self.pk}
-        previous = self.renews
+        previous = earlier(self)
         while previous is not None and previous.pk not in seen:
             chain.insert(0, previous)
             seen.add(previous.pk)
-            previous = previous.renews
-        following = getattr(self, "renewed_by", None)
+            previous = earlier(previous)
+        following = renewed_by.get(self.pk)
         while following is not None and following.pk not in seen:
             chain.append(following)
             seen.add(following.pk)
-            following = getattr(following, "renewed_by", None)
+            following = renewed_by.get(following.pk)
         return chain
 
 

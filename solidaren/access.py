@@ -58,11 +58,16 @@ def is_data_protection_officer(user: User | AnonymousUser) -> bool:
 
 
 def is_volunteer(user: User | AnonymousUser) -> bool:
+    """Has a volunteer profile (cached on the user object: asked several times a page)."""
     if not (user.is_authenticated and user.is_active):
         return False
-    from volontaires.models import VolunteerProfile
+    cached = getattr(user, "_is_volunteer", None)
+    if cached is None:
+        from volontaires.models import VolunteerProfile
 
-    return VolunteerProfile.objects.filter(user=user).exists()
+        cached = VolunteerProfile.objects.filter(user=user).exists()
+        user._is_volunteer = cached
+    return cached
 
 
 @dataclass(frozen=True)

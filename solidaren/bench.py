@@ -91,14 +91,18 @@ PAGES = [
 
 def page_urls() -> dict[str, str]:
     """The URL of each page on the current database (demo personas' objects)."""
+    from django.db.models import Max
     from django.urls import reverse
     from django.utils import timezone
 
     from associations.demo import coordinator_email
-    from conventions.models import Convention
+    from conventions.models import Commitment, Convention
+    from solidaren.scale_data import current_programme
     from volontaires.models import Mission, MissionStatus
 
     today = timezone.localdate()
+    programme = f"?programme={current_programme().slug}"
+    opendata_year = Commitment.objects.aggregate(Max("year"))["year__max"] or today.year
     coordinator_association = (
         Convention.objects.filter(
             association__memberships__user__email=coordinator_email("atd-quart-monde")
@@ -117,12 +121,13 @@ def page_urls() -> dict[str, str]:
         "convention": reverse("conventions:detail", args=[coordinator_association.pk]),
         "reports": reverse("conventions:reports"),
         "my_space": reverse("volontaires:my_space"),
-        "staff_figures": reverse("volontaires:staff_figures"),
+        "staff_figures": reverse("volontaires:staff_figures") + programme,
         "open_missions": reverse("volontaires:mission_list"),
         "staff_missions": reverse("volontaires:staff_missions"),
         "candidates": reverse("volontaires:staff_mission", args=[mission.pk]),
-        "bilan_json": reverse("volontaires:figures_json"),
-        "opendata": reverse("opendata_subsidies") + f"?annee={today.year}",
+        "bilan_json": reverse("volontaires:figures_json") + programme,
+        # The latest year with conventions: the same page whatever the day it runs.
+        "opendata": reverse("opendata_subsidies") + f"?annee={opendata_year}",
     }
 
 
@@ -162,8 +167,17 @@ def query_counts() -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
             response = client.get(urls[key])
         if response.status_code != 200:
             raise RuntimeError(f"{key}: {urls[key]} answered {response.status_code}")
-        counts[key] = len(queries)
+        counts[key] = sql_queries(queries.captured_queries)
     return counts, urls, cookies
+
+
+def sql_queries(captured: list[dict]) -> int:
+    """Statements sent, not counting the transaction's BEGIN and COMMIT (ATOMIC_REQUESTS)."""
+    return sum(
+        1
+        for query in captured
+        if query["sql"].split(" ", 1)[0].upper() not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
+    )
 
 
 def top_candidates_ms(samples: int = 10) -> dict:

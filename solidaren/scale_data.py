@@ -22,7 +22,7 @@ from itertools import islice
 
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 SCALE_EMAIL_DOMAIN = "echelle.invalid"
@@ -74,6 +74,24 @@ def generate(
             "supprimez-la d'abord."
         )
     call_command("load_demo", stdout=io.StringIO())
+    return add_rows(
+        volunteers=volunteers,
+        missions=missions,
+        associations=associations,
+        seed=seed,
+        progress=progress,
+    )
+
+
+def add_rows(
+    *,
+    volunteers: int,
+    missions: int,
+    associations: int,
+    seed: int = 2026,
+    progress: Progress = lambda label, done, total: None,
+) -> dict[str, int]:
+    """The rows of `generate`, added to whatever is there (tests grow a database with it)."""
     draw = random.Random(seed)  # noqa: S311 - reproducible fake data, no secret
     with transaction.atomic():
         quartiers = _quartiers(max(12, volunteers // 800), progress)
@@ -83,6 +101,10 @@ def generate(
             draw, missions, quartiers, profiles, residents, progress
         )
         association_count = _associations(draw, associations, progress)
+    # Fresh planner statistics, as autovacuum would gather them some minutes later: without
+    # them PostgreSQL plans joins over the new rows as if the tables were empty.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return {
         "volontaires": volunteers,
         "secteurs": len(quartiers),
@@ -100,6 +122,7 @@ def _quartiers(count: int, progress: Progress) -> list[int]:
 
     existing = list(Quartier.objects.values_list("pk", flat=True))
     missing = max(0, count - len(existing))
+    first = Quartier.objects.filter(slug__startswith=SCALE_SLUG_PREFIX).count()
     _bulk(
         Quartier,
         (
@@ -108,7 +131,7 @@ def _quartiers(count: int, progress: Progress) -> list[int]:
                 slug=f"{SCALE_SLUG_PREFIX}secteur-{number}",
                 position=100 + number,
             )
-            for number in range(missing)
+            for number in range(first, first + missing)
         ),
         missing,
         "secteurs",
@@ -127,22 +150,31 @@ def _quartiers(count: int, progress: Progress) -> list[int]:
     return ids
 
 
+def current_programme():
+    """The programme volunteers join today (no end date), else the figures' default one."""
+    from volontaires.figures import DEFAULT_PROGRAMME_SLUG
+    from volontaires.models import Programme
+
+    return Programme.objects.filter(end_date__isnull=True).order_by(
+        "-start_date"
+    ).first() or Programme.objects.get(slug=DEFAULT_PROGRAMME_SLUG)
+
+
 def _volunteers(draw: random.Random, count: int, quartiers: list[int], progress) -> list[dict]:
     from solidaren.models import User
-    from volontaires.figures import DEFAULT_PROGRAMME_SLUG
     from volontaires.models import (
         AvailabilitySlot,
         Enrolment,
         EnrolmentStatus,
         Language,
         MissionType,
-        Programme,
         VolunteerProfile,
     )
 
     password = make_password(None)  # unusable: these accounts never sign in
     now = timezone.now()
     start = User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    first = existing_scale_rows()
     _bulk(
         User,
         (
@@ -152,7 +184,7 @@ def _volunteers(draw: random.Random, count: int, quartiers: list[int], progress)
                 last_name=f"Volontaire {number}",
                 password=password,
             )
-            for number in range(count)
+            for number in range(first, first + count)
         ),
         count,
         "comptes",
@@ -243,7 +275,7 @@ def _volunteers(draw: random.Random, count: int, quartiers: list[int], progress)
         "disponibilités",
         progress,
     )
-    programme = Programme.objects.get(slug=DEFAULT_PROGRAMME_SLUG)
+    programme = current_programme()
     signed_up = now - datetime.timedelta(days=400)
 
     def enrolment(person):
@@ -265,10 +297,9 @@ def _volunteers(draw: random.Random, count: int, quartiers: list[int], progress)
 
 
 def _residents(draw: random.Random, count: int, quartiers: list[int], progress) -> list[int]:
-    from volontaires.figures import DEFAULT_PROGRAMME_SLUG
-    from volontaires.models import Language, Programme, Resident
+    from volontaires.models import Language, Resident
 
-    programme = Programme.objects.get(slug=DEFAULT_PROGRAMME_SLUG)
+    programme = current_programme()
     languages = list(Language.objects.values_list("code", flat=True))
     before = set(Resident.objects.values_list("pk", flat=True))
     _bulk(
@@ -295,7 +326,6 @@ def _missions(draw, count, quartiers, people, residents, progress) -> tuple[int,
     """Two years of missions: past ones done (one volunteer each) or cancelled, the coming
     60 days open, a few weekly; a tenth of the open ones already proposed to someone."""
     from associations.models import Association
-    from volontaires.figures import DEFAULT_PROGRAMME_SLUG
     from volontaires.models import (
         Assignment,
         AssignmentSource,
@@ -304,10 +334,9 @@ def _missions(draw, count, quartiers, people, residents, progress) -> tuple[int,
         MissionOrigin,
         MissionStatus,
         MissionType,
-        Programme,
     )
 
-    programme = Programme.objects.get(slug=DEFAULT_PROGRAMME_SLUG)
+    programme = current_programme()
     types = list(MissionType.objects.values_list("pk", flat=True))
     association_ids = list(Association.objects.values_list("pk", flat=True)[:50])
     today = timezone.localdate()
@@ -386,6 +415,7 @@ def _associations(draw: random.Random, count: int, progress) -> int:
 
     missing = max(0, count - Association.objects.count())
     funders = list(Funder.objects.values_list("pk", flat=True))
+    first = Association.objects.filter(slug__startswith=SCALE_SLUG_PREFIX).count()
     _bulk(
         Association,
         (
@@ -395,14 +425,16 @@ def _associations(draw: random.Random, count: int, progress) -> int:
                 commune=draw.choice(COMMUNES),
                 description="Association générée pour mesurer le portail à grande échelle.",
             )
-            for number in range(missing)
+            for number in range(first, first + missing)
         ),
         missing,
         "associations",
         progress,
     )
-    ids = Association.objects.filter(slug__startswith=SCALE_SLUG_PREFIX).values_list(
-        "pk", flat=True
+    ids = list(
+        Association.objects.filter(slug__startswith=SCALE_SLUG_PREFIX)
+        .order_by("pk")
+        .values_list("pk", flat=True)[first:]
     )
     year = timezone.localdate().year
     _bulk(

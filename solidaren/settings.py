@@ -400,6 +400,10 @@ FILE_UPLOAD_HANDLERS = [
 # Volontaires Solidaires: proposals a volunteer may receive in a month (national platform: 2).
 VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH = envint("VOLUNTEER_MAX_SOLICITATIONS_PER_MONTH", 2)
 
+# Programme figures and the agents' workload (aggregates over every row) are kept this long in
+# the cache (volontaires/figures.py); 0 counts afresh on every page (development, tests).
+FIGURES_CACHE_SECONDS = envint("FIGURES_CACHE_SECONDS", 0 if DEBUG else 120)
+
 # `make bench` (solidaren/bench.py) only: serves the bare view /bench/ok it compares with.
 BENCH_BARE_VIEW = envbool("BENCH_BARE_VIEW", False)
 # An unanswered proposal expires after this many hours, and the next candidate is asked.

@@ -12,6 +12,7 @@ import datetime
 import random
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import (
     AssignmentFactory,
@@ -188,3 +189,56 @@ def test_excluded_volunteers_come_with_their_reasons(world):
     assert len(excluded) == min(5, total)
     assert all(volunteer.reasons for volunteer in excluded)
     assert not eligible & {volunteer.volunteer_id for volunteer in excluded}
+
+
+@pytest.mark.django_db
+def test_the_crafted_greedy_case_through_the_loader_and_the_proposals(
+    django_capture_on_commit_callbacks,
+):
+    """GIVEN the crafted case of test_volontaires_matching in the database: weekly missions A
+    (Monday, Centre) and B (Tuesday, elsewhere in Rennes), one place each; X lives in the
+    Centre, free both days, one mission a month; Y lives next door, Mondays only
+    WHEN the batch proposes them through the loader
+    THEN A goes to Y and B to X (the optimum), where greedy gives A to X and leaves B empty."""
+    from volontaires import proposals
+
+    programme = ProgrammeFactory(slug="programme-cas")
+    calls = MissionTypeFactory(name="Appels", at_residents_home=False)
+    centre, north, south = (QuartierFactory() for _ in range(3))
+    centre.neighbours.add(north)
+
+    def volunteer(quartier, weekdays, **fields):
+        profile = VolunteerProfileFactory(quartier=quartier, **fields)
+        profile.mission_types.add(calls)
+        for weekday in weekdays:
+            AvailabilitySlotFactory(volunteer=profile, weekday=weekday)
+        EnrolmentFactory(volunteer=profile, programme=programme)
+        return profile
+
+    x = volunteer(centre, [0, 1], max_missions_per_month=1)
+    y = volunteer(north, [0])
+
+    def weekly(weekday, quartier):
+        return MissionFactory(
+            programme=programme,
+            mission_type=calls,
+            quartier=quartier,
+            date=None,
+            recurrence_weekday=weekday,
+        )
+
+    mission_a, mission_b = weekly(0, centre), weekly(1, south)
+    today = timezone.localdate()
+
+    greedy = candidates.assign_greedy(
+        [mission_a, mission_b], VolunteerProfile.objects.all(), today=today
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        outcome = proposals.propose_batch([mission_a, mission_b])
+
+    assert greedy == {mission_a.pk: [x.pk], mission_b.pk: []}
+    assert {(p.mission_id, p.volunteer_id) for p in outcome.proposals} == {
+        (mission_a.pk, y.pk),
+        (mission_b.pk, x.pk),
+    }
+    assert outcome.empty_places == 0

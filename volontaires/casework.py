@@ -9,7 +9,19 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,6 +94,20 @@ def verify_volunteer(volunteer: VolunteerProfile, *, by, verified: bool = True) 
 # --- Selectors of the agents' pages -----------------------------------------------------------
 
 
+def _assignments_count(statuses) -> Coalesce:
+    """A mission's assignments in these statuses, as a subquery: the list sorts and cuts the
+    missions first and counts for the rows of the page only (a join and GROUP BY counted them
+    for every open mission of the territory)."""
+    rows = (
+        Assignment.objects.filter(mission=OuterRef("pk"), status__in=statuses)
+        .order_by()
+        .values("mission")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
 def staff_missions(missions: QuerySet | None = None) -> QuerySet:
     """Missions with what the agents' list shows, in a fixed number of queries: urgent first,
     then by date (weekly missions last)."""
@@ -89,9 +115,9 @@ def staff_missions(missions: QuerySet | None = None) -> QuerySet:
     return (
         missions.select_related("programme", "mission_type", "quartier", "resident")
         .annotate(
-            held=Count("assignments", filter=Q(assignments__status__in=PLACE_HOLDING)),
-            committed=Count("assignments", filter=Q(assignments__status__in=COMMITTED)),
-            proposed=Count("assignments", filter=Q(assignments__status=AssignmentStatus.PROPOSED)),
+            held=_assignments_count(PLACE_HOLDING),
+            committed=_assignments_count(COMMITTED),
+            proposed=_assignments_count([AssignmentStatus.PROPOSED]),
         )
         .order_by(
             Case(When(urgency=Urgency.URGENT, then=0), default=1),

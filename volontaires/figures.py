@@ -13,10 +13,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, DateField, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import formats
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from solidaren.geography import RENNES
 from volontaires.models import Assignment, AssignmentStatus, Enrolment, EnrolmentStatus, Programme
@@ -260,3 +262,31 @@ def figures_report(programme: Programme) -> FiguresReport:
 
 
 DEFAULT_PROGRAMME_SLUG = "volontaires-solidaires"
+
+
+# --- Maintained for a short while -----------------------------------------------------------
+# At a département's scale each figure is an aggregate over hundreds of thousands of rows:
+# the pages read them from the cache, computed at most every FIGURES_CACHE_SECONDS (production
+# default 120 s; 0 in development and tests, where every page counts afresh).
+
+
+def cached(key: str, compute):
+    seconds = settings.FIGURES_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+def cached_figures_report(programme: Programme) -> FiguresReport:
+    return cached(
+        f"volontaires:figures-report:{programme.pk}:{get_language()}",
+        lambda: figures_report(programme),
+    )
+
+
+def cached_programme_figures(programme: Programme) -> dict[str, int]:
+    return cached(f"volontaires:figures:{programme.pk}", lambda: programme_figures(programme))

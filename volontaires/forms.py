@@ -222,6 +222,7 @@ class ProfileForms:
         self.slots.save()
         for programme in data["programmes"]:
             enrol(volunteer=profile, programme=programme, at=now, by=self.user)
+        self.user._is_volunteer = True  # the roles cached on the user (solidaren.access)
         return profile
 
 

@@ -24,7 +24,7 @@ from itertools import combinations
 import numpy as np
 from django.utils.translation import gettext as _
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from volontaires.models import EnrolmentStatus, Weekday
 
@@ -577,16 +577,25 @@ def plan_batch(
     matrix = sparse.csr_array(
         (np.ones(len(column_ids)), (row_ids, column_ids)), shape=(len(rows), len(pairs))
     )
-    solution = milp(
-        c=-np.array([points for _m, _v, points in pairs], dtype=float),
-        constraints=LinearConstraint(matrix, -np.inf, np.array(upper, dtype=float)),
-        integrality=np.ones(len(pairs)),
-        bounds=Bounds(0, 1),
-    )
-    if not solution.success:  # pragma: no cover - x = 0 is always feasible
-        raise RuntimeError(f"Matching solver failed: {solution.message}")
+    costs = -np.array([points for _m, _v, points in pairs], dtype=float)
+    limits = np.array(upper, dtype=float)
+    # The linear relaxation first (dual simplex, seconds at 100,000 pairs): places, monthly
+    # capacities and solicitations form a network matrix, so its optimal vertex is integral
+    # unless overlapping missions interfere; then the integer program settles it exactly.
+    relaxed = linprog(costs, A_ub=matrix, b_ub=limits, bounds=(0, 1), method="highs-ds")
+    values = relaxed.x if relaxed.success else None
+    if values is None or np.any(np.minimum(values, 1 - values) > 1e-6):
+        solution = milp(
+            c=costs,
+            constraints=LinearConstraint(matrix, -np.inf, limits),
+            integrality=np.ones(len(pairs)),
+            bounds=Bounds(0, 1),
+        )
+        if not solution.success:  # pragma: no cover - x = 0 is always feasible
+            raise RuntimeError(f"Matching solver failed: {solution.message}")
+        values = solution.x
     scores = {}
-    for index, value in enumerate(solution.x):
+    for index, value in enumerate(values):
         if value > 0.5:
             mission, volunteer, points = pairs[index]
             result[mission.id].append(volunteer.id)

@@ -286,6 +286,11 @@ class AvailabilitySlot(models.Model):
                 condition=Q(end_time__gt=models.F("start_time")), name="slot_ends_after_start"
             ),
         ]
+        # Candidates of a mission: slots covering its weekday and hours (candidates.py), found
+        # from the weekday instead of reading every volunteer's slots.
+        indexes = [
+            models.Index(fields=["weekday", "start_time", "end_time"], name="slot_covering_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
@@ -478,11 +483,14 @@ class MissionQuerySet(AccessQuerySet):
             return self.all()
         if not (user.is_authenticated and user.is_active):
             return self.none()
+        # EXISTS rather than a join on the assignments and DISTINCT: at 200,000 missions the
+        # join made every open-missions list read and de-duplicate the whole table.
+        asked = Assignment.objects.filter(mission=models.OuterRef("pk"), volunteer__user=user)
         return self.filter(
-            Q(assignments__volunteer__user=user)
+            models.Exists(asked)
             | Q(association_id__in=coordinated_association_ids(user))
             | Q(status=MissionStatus.OPEN, resident__isnull=True, volunteer_calls=True)
-        ).distinct()
+        )
 
     def editable_by(self, user) -> models.QuerySet:
         if is_agent(user):
@@ -602,7 +610,12 @@ class Mission(models.Model):
                 name="resident_missions_not_public",
             ),
         ]
-        indexes = [models.Index(fields=["programme", "status"])]
+        indexes = [
+            models.Index(fields=["programme", "status"]),
+            # Open missions to come, by date (volunteers' and agents' lists, batch, bench
+            # EXPLAIN ANALYZE at 200,000 missions: a bitmap scan instead of the whole table).
+            models.Index(fields=["status", "date"], name="mission_status_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

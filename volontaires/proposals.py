@@ -205,6 +205,9 @@ def propose_batch(missions, *, by=None, progress=None) -> BatchOutcome:
             if progress is not None:
                 progress(len(proposals) + sum(refused.values()), total)
     made = Counter(assignment.mission_id for assignment in proposals)
+    names: dict[int, list[str]] = {}
+    for assignment in proposals:
+        names.setdefault(assignment.mission_id, []).append(str(profiles[assignment.volunteer_id]))
     rows = []
     for data in mission_data:
         if data.places_left == 0:
@@ -217,6 +220,7 @@ def propose_batch(missions, *, by=None, progress=None) -> BatchOutcome:
                 "title": by_id[data.id].title,
                 "places": data.places_left,
                 "proposed": made[data.id],
+                "volunteers": names.get(data.id, []),
                 "empty": empty,
                 "eligible": eligible,
                 "reason": _empty_places_reason(data, empty, eligible, refused[data.id]),

@@ -23,6 +23,7 @@ from volontaires.models import (
     PLACE_HOLDING,
     Assignment,
     EngagementArea,
+    Language,
     Mission,
     MissionStatus,
     MissionType,
@@ -88,22 +89,26 @@ REASON_LINKS = {
 def reasons_for_page(missions, user, *, today: datetime.date) -> dict[int, list[dict]]:
     """Per mission of the page, why the signed-in volunteer cannot take it, addressed to them,
     each with the link to change it; an empty list when they can. A fixed number of queries
-    whatever the number of missions (two snapshots read in bulk)."""
-    profile = VolunteerProfile.objects.filter(user=user).first() if user.is_authenticated else None
+    whatever the number of missions (the volunteer's snapshot and the language names)."""
     missions = list(missions)
-    if profile is None or not missions:
+    if not (missions and user.is_authenticated):
         return {}
-    [volunteer] = candidates.volunteer_snapshots([profile])
+    found = candidates.volunteer_snapshots(VolunteerProfile.objects.filter(user=user))
+    if not found:
+        return {}
+    [volunteer] = found
+    names = dict(Language.objects.values_list("code", "name"))
     result = {}
-    for mission in candidates.mission_snapshots(missions, today=today):
+    for mission in missions:
+        data = candidates.rules_snapshot(mission, today=today, language_names=names)
         rows = []
-        for reason in reasons_for_volunteer(mission, volunteer):
+        for reason in reasons_for_volunteer(data, volunteer):
             link = REASON_LINKS.get(reason.key)
             url = ""
             if link:
                 url = reverse(link[0]) + (f"#{link[1]}" if link[1] else "")
             rows.append({"text": reason.text, "url": url, "label": link[2] if link else ""})
-        result[mission.id] = rows
+        result[mission.pk] = rows
     return result
 
 

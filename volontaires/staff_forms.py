@@ -274,17 +274,27 @@ class AttendanceForm(forms.Form):
 
 
 class ProgrammeChoiceForm(forms.Form):
-    """`?programme=<slug>` on the figures pages."""
+    """`?programme=<slug>` on the figures pages: the programmes read once, for the list and
+    the check."""
 
-    programme = forms.ModelChoiceField(
+    programme = forms.ChoiceField(
         label=_("Programme"),
-        queryset=Programme.objects.order_by("start_date"),
-        to_field_name="slug",
-        empty_label=None,
         error_messages={
             "invalid_choice": _("Ce programme n'existe pas : choisissez-en un dans la liste.")
         },
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.programmes = {
+            programme.slug: programme for programme in Programme.objects.order_by("start_date")
+        }
+        self.fields["programme"].choices = [
+            (slug, str(programme)) for slug, programme in self.programmes.items()
+        ]
+
+    def clean_programme(self) -> Programme:
+        return self.programmes[self.cleaned_data["programme"]]
 
 
 class ResidentErasureForm(forms.Form):

@@ -9,7 +9,12 @@ from django.views.decorators.http import require_GET
 
 from solidaren.access import role_required
 from volontaires import casework
-from volontaires.figures import DEFAULT_PROGRAMME_SLUG, figures_report, programme_figures
+from volontaires.figures import (
+    DEFAULT_PROGRAMME_SLUG,
+    cached,
+    cached_figures_report,
+    cached_programme_figures,
+)
 from volontaires.models import Programme
 from volontaires.staff_forms import ProgrammeChoiceForm
 
@@ -22,9 +27,8 @@ def _chosen_programme(request) -> tuple[ProgrammeChoiceForm, Programme | None]:
     )
     if form.is_valid():
         return form, form.cleaned_data["programme"]
-    fallback = (
-        Programme.objects.filter(slug=DEFAULT_PROGRAMME_SLUG).first()
-        or Programme.objects.order_by("start_date").first()
+    fallback = form.programmes.get(DEFAULT_PROGRAMME_SLUG) or next(
+        iter(form.programmes.values()), None
     )
     return form, fallback
 
@@ -35,7 +39,7 @@ def public_figures(request):
     return render(
         request,
         "volontaires/figures_public.html",
-        {"form": form, "report": figures_report(programme) if programme else None},
+        {"form": form, "report": cached_figures_report(programme) if programme else None},
     )
 
 
@@ -49,7 +53,7 @@ def figures_json(request):
             status=404,
             json_dumps_params={"ensure_ascii": False},
         )
-    return JsonResponse(programme_figures(programme))
+    return JsonResponse(cached_programme_figures(programme))
 
 
 @require_GET
@@ -63,8 +67,11 @@ def staff_figures(request):
         "volontaires/figures_staff.html",
         {
             "form": form,
-            "report": figures_report(programme) if programme else None,
-            "workload": casework.programme_workload(programme, today=timezone.localdate())
+            "report": cached_figures_report(programme) if programme else None,
+            "workload": cached(
+                f"volontaires:workload:{programme.pk}",
+                lambda: casework.programme_workload(programme, today=timezone.localdate()),
+            )
             if programme
             else None,
             # The network's orientation requests (associations/orientation.py).

@@ -39,7 +39,7 @@ from volontaires.staff_forms import (
     VolunteerSearchForm,
 )
 
-MISSIONS_PER_PAGE = 50
+MISSIONS_PER_PAGE = 25  # rows rendered per page; the queries do not grow with it
 # The ranked-candidates page shows the best 20, then 20 more per "more" click (at most 200):
 # ranking reads only the nearest plausible volunteers (volontaires/candidates.py).
 CANDIDATES_PER_PAGE = 20

@@ -52,7 +52,8 @@ from volontaires.models import (
 from volontaires.privacy import contact_for_assignment, resident_details_for, visible_place
 from volontaires.self_service import OpenCallFilter, open_calls, reasons_for_page
 
-CALLS_PER_PAGE = 50
+# 20 cards a page: rendering, not the queries, is what a page of open missions costs.
+CALLS_PER_PAGE = 20
 LAST_PLACE_TAKEN = gettext_lazy(
     "Désolé, la dernière place de cette mission vient d'être prise. Merci pour votre "
     "disponibilité !"
