@@ -252,27 +252,32 @@ def orientation_detail(request, pk):
     )
 
 
+def _record_answer(form, item) -> bool:
+    """Record the structure's answer typed in `form`; False, with the form's errors, if refused."""
+    try:
+        orientation.answer(
+            item,
+            accept=form.cleaned_data["decision"] == "accepter",
+            reason=form.cleaned_data["reason"],
+            by=form.cleaned_data["name"],
+        )
+    except ValidationError as error:
+        _form_errors(form, error)
+        return False
+    return True
+
+
 @require_POST
 @role_required("agent", "coordinator", "volunteer")
 def orientation_reply(request, pk):
     """The receiving structure's coordinator (or an agent) answers from the portal."""
     item = get_editable_or_404(OrientationRequest, request.user, pk=pk)
     form = OrientationAnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            orientation.answer(
-                item,
-                accept=form.cleaned_data["decision"] == "accepter",
-                reason=form.cleaned_data["reason"],
-                by=form.cleaned_data["name"],
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(
-                request, _("Réponse enregistrée : la personne qui a orienté est prévenue.")
-            )
-            return redirect(item)
+    if form.is_valid() and _record_answer(form, item):
+        messages.success(
+            request, _("Réponse enregistrée : la personne qui a orienté est prévenue.")
+        )
+        return redirect(item)
     return render(
         request,
         "associations/orientation_detail.html",
@@ -310,21 +315,11 @@ def orientation_answer(request, token):
             status=200 if refused.expired else 403,
         )
     form = OrientationAnswerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            orientation.answer(
-                item,
-                accept=form.cleaned_data["decision"] == "accepter",
-                reason=form.cleaned_data["reason"],
-                by=form.cleaned_data["name"],
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(
-                request, _("Merci : votre réponse est transmise à la personne qui a orienté.")
-            )
-            return redirect("associations:orientation_answer", token=token)
+    if request.method == "POST" and form.is_valid() and _record_answer(form, item):
+        messages.success(
+            request, _("Merci : votre réponse est transmise à la personne qui a orienté.")
+        )
+        return redirect("associations:orientation_answer", token=token)
     return render(
         request,
         "associations/orientation_answer.html",

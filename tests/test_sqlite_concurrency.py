@@ -17,7 +17,6 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 # The demo server is another process, on the real clock: so are the rows made for it.
 pytestmark = pytest.mark.real_clock
@@ -63,12 +64,6 @@ from solidaren.settings import *  # noqa: F403
 
 DATABASES["default"]["OPTIONS"] = {"timeout": 20}  # noqa: F405
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

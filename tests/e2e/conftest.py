@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -33,12 +34,6 @@ WIDTH = "Math.max(document.documentElement.scrollWidth, document.body.scrollWidt
 DESKTOP = {"width": 1280, "height": 900}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DEMO_PASSWORD = "solidaren-demo"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -114,7 +109,7 @@ class Portal:
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("e2e-portal")
-    port = int(os.environ.get("E2E_PORT") or _free_port())
+    port = int(os.environ.get("E2E_PORT") or free_port())
     env = {
         key: value
         for key, value in os.environ.items()
