@@ -410,23 +410,24 @@ def orientation_figures() -> dict:
 
     from associations.vocabulary import THEMATIQUE_LABELS
 
-    rows = OrientationRequest.objects.order_by()
-    per_month = list(
-        rows.annotate(month=TruncMonth("created_at"))
-        .values("month")
+    # One aggregate query, grouped by month, outcome and the service's list of thématiques (a
+    # JSON list: one row per distinct list); the three views are summed from its few rows.
+    grouped = (
+        OrientationRequest.objects.order_by()
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "status", "service__thematiques")
         .annotate(count=Count("pk"))
-        .order_by("month")
     )
-    per_outcome = {
-        row["status"]: row["count"]
-        for row in rows.values("status").annotate(count=Count("pk")).order_by("status")
-    }
+    months: dict = {}
+    per_outcome: dict[str, int] = {}
     per_thematique: dict[str, int] = {}
-    # Grouped by the service's list of thématiques (a JSON list): one row per distinct list.
-    for row in rows.values("service__thematiques").annotate(count=Count("pk")).order_by():
+    for row in grouped:
+        months[row["month"]] = months.get(row["month"], 0) + row["count"]
+        per_outcome[row["status"]] = per_outcome.get(row["status"], 0) + row["count"]
         for thematique in row["service__thematiques"] or []:
             label = THEMATIQUE_LABELS.get(thematique, thematique)
             per_thematique[label] = per_thematique.get(label, 0) + row["count"]
+    per_month = [{"month": month, "count": count} for month, count in sorted(months.items())]
     return {
         "per_month": per_month,
         "per_outcome": [

@@ -9,6 +9,7 @@ and the funders' deliberations make it late already.
 from __future__ import annotations
 
 import datetime
+import itertools
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -128,6 +129,25 @@ def ending_within(today: datetime.date, months: int = 12):
         .select_related("association")
         .order_by("end_date", "association__name")
     )
+
+
+def is_ending_within(convention: Convention, today: datetime.date, months: int = 12) -> bool:
+    """`ending_within` for one convention already read (no query)."""
+    return (
+        convention.status in RUNNING_STATUSES
+        and today <= convention.end_date <= today + relativedelta(months=months)
+    )
+
+
+def convention_campaign(
+    convention: Convention, chain: list[Convention], today: datetime.date, *, for_staff: bool
+) -> list[CampaignRow]:
+    """The campaign panel of one convention page: its row when it ends within 12 months, the
+    successor taken from its renewal chain (already read for the page)."""
+    if not is_ending_within(convention, today):
+        return []
+    successors = {earlier.pk: later for earlier, later in itertools.pairwise(chain)}
+    return [campaign_row(convention, today, for_staff=for_staff, successors=successors)]
 
 
 def renewal_campaign(

@@ -819,7 +819,8 @@ def is_published_in_opendata(convention: Convention) -> bool:
     return (
         convention.status in SIGNED_STATUSES
         and identifier_error(convention.association) is None
-        and convention.commitments.filter(amount__gt=0).exists()
+        # The commitments as read (prefetched on the convention's page): a handful of rows.
+        and any(commitment.amount > 0 for commitment in convention.commitments.all())
     )
 
 

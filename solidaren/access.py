@@ -28,17 +28,31 @@ def is_agent(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
+def _read_roles(user: User) -> None:
+    """The memberships and the volunteer profile's existence in one query, cached on the user
+    object (every page asks for the roles, for its menu and its rules)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    from volontaires.models import VolunteerProfile
+
+    rows = list(
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(has_profile=Exists(VolunteerProfile.objects.filter(user=OuterRef("pk"))))
+        .values_list("has_profile", "memberships__association_id")
+    )
+    user._is_volunteer = any(has_profile for has_profile, _ in rows)
+    user._coordinated_association_ids = {pk for _, pk in rows if pk is not None}
+
+
 def coordinated_association_ids(user: User | AnonymousUser) -> set[int]:
     """Ids of the associations this user coordinates (cached on the user object)."""
     if not (user.is_authenticated and user.is_active):
         return set()
-    cached = getattr(user, "_coordinated_association_ids", None)
-    if cached is None:
-        from associations.models import Membership
-
-        cached = set(Membership.objects.filter(user=user).values_list("association_id", flat=True))
-        user._coordinated_association_ids = cached
-    return cached
+    if getattr(user, "_coordinated_association_ids", None) is None:
+        _read_roles(user)
+    return user._coordinated_association_ids
 
 
 def is_coordinator(user: User | AnonymousUser) -> bool:
@@ -61,13 +75,9 @@ def is_volunteer(user: User | AnonymousUser) -> bool:
     """Has a volunteer profile (cached on the user object: asked several times a page)."""
     if not (user.is_authenticated and user.is_active):
         return False
-    cached = getattr(user, "_is_volunteer", None)
-    if cached is None:
-        from volontaires.models import VolunteerProfile
-
-        cached = VolunteerProfile.objects.filter(user=user).exists()
-        user._is_volunteer = cached
-    return cached
+    if getattr(user, "_is_volunteer", None) is None:
+        _read_roles(user)
+    return user._is_volunteer
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,15 @@ from solidaren import bench, scale_data
 PINNED = {
     "home": 2,
     "directory": 4,
-    "convention": 15,
-    "reports": 7,
-    "my_space": 11,
+    "convention": 13,
+    "reports": 6,
+    "my_space": 10,
     "staff_figures": 15,
-    "open_missions": 15,
-    "staff_missions": 9,
-    "candidates": 8,
+    "open_missions": 14,
+    "staff_missions": 8,
+    "candidates": 7,
     "bilan_json": 4,
-    "opendata": 6,
+    "opendata": 7,
 }
 
 

@@ -5,7 +5,14 @@ from django.views.decorators.http import require_GET
 
 from conventions import campaign, documents, rules, signature
 from conventions.forms import SignatureForm
-from conventions.models import Convention, ConventionParty, ConventionStatus
+from conventions.models import (
+    Convention,
+    ConventionParty,
+    ConventionStatus,
+    InKindSupport,
+    Objective,
+    Payment,
+)
 from conventions.totals import yearly_table
 from solidaren.access import get_visible_or_404, is_agent, role_required
 
@@ -30,14 +37,17 @@ def convention_list(request):
 def convention_detail(request, pk):
     queryset = _with_parties(Convention.objects).prefetch_related(
         "commitments",
-        "in_kind_supports__premises",
-        "in_kind_supports__funder",
+        Prefetch(
+            "in_kind_supports",
+            queryset=InKindSupport.objects.select_related("premises", "funder"),
+        ),
         "in_kind_supports__values",
-        "objectives__priority",
+        Prefetch("objectives", queryset=Objective.objects.select_related("priority")),
         "reports",
-        "payments__funder",
+        Prefetch("payments", queryset=Payment.objects.select_related("funder")),
     )
     convention = get_visible_or_404(queryset, request.user, pk=pk)
+    chain = convention.renewal_chain()
     table = yearly_table(convention)
     reports = {report.year: report for report in convention.reports.all()}
     document, stale = documents.existing_document(f"convention:{convention.pk}")
@@ -48,7 +58,7 @@ def convention_detail(request, pk):
             "convention": convention,
             "table": table,
             "rows_with_reports": [(row, reports.get(row.year)) for row in table.rows],
-            "chain": convention.renewal_chain(),
+            "chain": chain,
             "document": document,
             "stale": stale,
             "readiness_errors": signature.readiness_errors(convention)
@@ -57,10 +67,8 @@ def convention_detail(request, pk):
             "signature_form": SignatureForm(convention=convention),
             "scdl_deadline": rules.scdl_deadline(convention),
             "scdl_published": rules.is_published_in_opendata(convention),
-            "campaign": campaign.renewal_campaign(
-                timezone.localdate(),
-                for_staff=is_agent(request.user),
-                conventions=campaign.ending_within(timezone.localdate()).filter(pk=convention.pk),
+            "campaign": campaign.convention_campaign(
+                convention, chain, timezone.localdate(), for_staff=is_agent(request.user)
             ),
         },
     )
