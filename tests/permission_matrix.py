@@ -757,6 +757,11 @@ POST_ONLY_FOR_STAFF_AND_COORDINATORS = expect(
 )
 POST_ONLY_FOR_VOLUNTEERS = expect(FORBIDDEN, anonymous=LOGIN, volunteers=NOT_ALLOWED)
 POST_ONLY = expect(NOT_ALLOWED)  # the method is checked before the role
+# Staff decide on an object of association A (review, instruction): its coordinators see it but
+# may not decide, association B's coordinators do not see it.
+STAFF_DECIDE_ON_ASSOCIATION_A = expect(
+    FORBIDDEN, anonymous=LOGIN, staff=SAVED, coordinator_a=FORBIDDEN, coordinator_b=NOT_FOUND
+)
 
 
 def pk(name):
@@ -1007,13 +1012,7 @@ PORTAL = {
     "conventions:report_review": Case(
         kwargs=pk("report_submitted"),
         get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
-        post=expect(
-            FORBIDDEN,
-            anonymous=LOGIN,
-            staff=SAVED,
-            coordinator_a=FORBIDDEN,
-            coordinator_b=NOT_FOUND,
-        ),
+        post=STAFF_DECIDE_ON_ASSOCIATION_A,
         data=lambda w: {"action": "valider", "comment": "Merci."},
         changed=row(YearlyReport, "report_submitted", "status"),
     ),
@@ -1056,26 +1055,14 @@ PORTAL = {
     "conventions:step": Case(
         kwargs=lambda w: {"pk": w.convention_draft.pk, "step": "prete"},
         get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
-        post=expect(
-            FORBIDDEN,
-            anonymous=LOGIN,
-            staff=SAVED,
-            coordinator_a=FORBIDDEN,
-            coordinator_b=NOT_FOUND,
-        ),
+        post=STAFF_DECIDE_ON_ASSOCIATION_A,
         data=lambda w: {"version": w.convention_draft.version},
         changed=row(Convention, "convention_draft", "status", "version"),
     ),
     "conventions:sign": Case(
         kwargs=pk("convention_signing"),
         get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
-        post=expect(
-            FORBIDDEN,
-            anonymous=LOGIN,
-            staff=SAVED,
-            coordinator_a=FORBIDDEN,
-            coordinator_b=NOT_FOUND,
-        ),
+        post=STAFF_DECIDE_ON_ASSOCIATION_A,
         data=lambda w: {
             "version": w.convention_signing.version,
             "party": "association",
@@ -1087,13 +1074,7 @@ PORTAL = {
     "conventions:signed_scan_upload": Case(
         kwargs=pk("convention_a"),
         get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
-        post=expect(
-            FORBIDDEN,
-            anonymous=LOGIN,
-            staff=SAVED,
-            coordinator_a=FORBIDDEN,
-            coordinator_b=NOT_FOUND,
-        ),
+        post=STAFF_DECIDE_ON_ASSOCIATION_A,
         data=lambda w: {
             "version": Convention.objects.get(pk=w.convention_a.pk).version,
             "file": SimpleUploadedFile("signee.pdf", PDF_BYTES, "application/pdf"),
@@ -1145,13 +1126,7 @@ PORTAL = {
     "conventions:request_review": Case(
         kwargs=pk("submitted_request"),
         get=POST_ONLY_FOR_STAFF_AND_COORDINATORS,
-        post=expect(
-            FORBIDDEN,
-            anonymous=LOGIN,
-            staff=SAVED,
-            coordinator_a=FORBIDDEN,
-            coordinator_b=NOT_FOUND,
-        ),
+        post=STAFF_DECIDE_ON_ASSOCIATION_A,
         data=lambda w: {"version": "1", "action": "instruire"},
         changed=row(SubsidyRequest, "submitted_request", "status"),
     ),
