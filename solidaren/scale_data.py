@@ -101,10 +101,13 @@ def add_rows(
             draw, missions, quartiers, profiles, residents, progress
         )
         association_count = _associations(draw, associations, progress)
-    # Fresh planner statistics, as autovacuum would gather them some minutes later: without
-    # them PostgreSQL plans joins over the new rows as if the tables were empty.
+    # Fresh planner statistics and visibility map, as autovacuum would make them some minutes
+    # later: without them PostgreSQL plans joins over the new rows as if the tables were empty,
+    # and cannot answer a list's count from its index alone. VACUUM cannot run inside a
+    # transaction (the tests' one), nor does SQLite need it: those only analyse.
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
     return {
         "volontaires": volunteers,
         "secteurs": len(quartiers),
@@ -334,6 +337,7 @@ def _missions(draw, count, quartiers, people, residents, progress) -> tuple[int,
         MissionOrigin,
         MissionStatus,
         MissionType,
+        Urgency,
     )
 
     programme = current_programme()
@@ -368,6 +372,8 @@ def _missions(draw, count, quartiers, people, residents, progress) -> tuple[int,
             start_time=datetime.time(start),
             end_time=datetime.time(start + draw.choice([1, 1, 2])),
             places=1 if for_resident else draw.choice([1, 2, 3, 5]),
+            # One request in ten is urgent (the agents' list shows those first).
+            urgency=Urgency.URGENT if for_resident and draw.random() < 0.1 else Urgency.NORMAL,
             status=status,
         )
 

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "allauth",
     "allauth.account",
     "django_filters",
@@ -127,6 +128,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets are rendered by the project's template engine, so that templates/django/forms/
+# can replace a widget's template (the select, without one include per option).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: DATABASE_URL (postgresql://user:password@host:5432/name); SQLite file by default.
 DATABASES = {

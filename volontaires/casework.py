@@ -10,7 +10,6 @@ import datetime
 
 from django.db import transaction
 from django.db.models import (
-    Case,
     Count,
     F,
     IntegerField,
@@ -19,7 +18,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -35,7 +33,6 @@ from volontaires.models import (
     MissionStatus,
     Programme,
     Resident,
-    Urgency,
     VolunteerProfile,
 )
 
@@ -119,12 +116,9 @@ def staff_missions(missions: QuerySet | None = None) -> QuerySet:
             committed=_assignments_count(COMMITTED),
             proposed=_assignments_count([AssignmentStatus.PROPOSED]),
         )
-        .order_by(
-            Case(When(urgency=Urgency.URGENT, then=0), default=1),
-            F("date").asc(nulls_last=True),
-            "start_time",
-            "pk",
-        )
+        # "urgente" sorts after "normale": descending puts the urgent first, in the order of
+        # the index `mission_staff_order_idx` (a CASE expression would sort the whole table).
+        .order_by("-urgency", F("date").asc(nulls_last=True), "start_time", "pk")
     )
 
 

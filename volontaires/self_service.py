@@ -1,7 +1,7 @@
 """What a volunteer may browse and join by themselves: the current programmes and the open
 calls for volunteers (association and city missions without a resident), with their filters.
 
-The list starts from `Mission.objects.visible_to(user)` and reads the places held and the
+The list is a part of `Mission.objects.visible_to(user)` and reads the places held and the
 volunteer's own answer through subqueries, so that the number of queries does not grow with
 the number of missions.
 """
@@ -51,11 +51,14 @@ def open_calls(user, *, today: datetime.date) -> QuerySet:
     mine = Assignment.objects.filter(mission=OuterRef("pk"), volunteer__user=user).values("status")[
         :1
     ]
-    # `visible_to` joins the assignments: used as a subquery so that it cannot skew the counts.
-    visible_ids = Mission.objects.visible_to(user).values("pk")
+    # Every open call is visible to every active user (`MissionQuerySet.visible_to`, third
+    # case); the list says so by its filters rather than by a subquery on `visible_to`, so
+    # that it reads its page from the index `open_call_order_idx` in date order.
+    # tests/test_volontaires_volunteer.py checks that the two agree.
+    if not (user.is_authenticated and user.is_active):
+        return Mission.objects.none()
     return (
         Mission.objects.filter(
-            pk__in=visible_ids,
             volunteer_calls=True,
             resident__isnull=True,
             status=MissionStatus.OPEN,

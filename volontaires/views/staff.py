@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from solidaren import outbox
 from solidaren.access import get_visible_or_404, role_required
+from solidaren.pagination import page_by_ids
 from volontaires import batch_assignment, candidates, casework, proposals
 from volontaires.access_log import record_resident_access
 from volontaires.filters import StaffMissionFilter
@@ -83,7 +84,7 @@ def mission_list(request):
     data.setdefault("status", MissionStatus.OPEN)
     missions = casework.staff_missions(Mission.objects.visible_to(request.user))
     mission_filter = StaffMissionFilter(data, queryset=missions)
-    page = Paginator(mission_filter.qs, MISSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_by_ids(mission_filter.qs, MISSIONS_PER_PAGE, request.GET.get("page"))
     programme = mission_filter.form.cleaned_data.get("programme")
     query = data.copy()
     query.pop("page", None)

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from solidaren.access import get_visible_or_404, is_agent, is_coordinator, role_required
 from solidaren.links import absolute_url
+from solidaren.pagination import page_by_ids
 from volontaires import ical, proposals
 from volontaires.access_log import record_resident_access
 from volontaires.accounts import anonymise_account, can_delete_own_account
@@ -365,7 +365,7 @@ def mission_list(request):
     """Self-service: open association and city calls, with filters."""
     calls = open_calls(request.user, today=timezone.localdate())
     calls = OpenCallFilter(request.GET, queryset=calls)
-    page = Paginator(calls.qs, CALLS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_by_ids(calls.qs, CALLS_PER_PAGE, request.GET.get("page"))
     reasons = reasons_for_page(page.object_list, request.user, today=timezone.localdate())
     for mission in page.object_list:
         mission.your_reasons = reasons.get(mission.pk, [])
