@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Max, Prefetch
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -35,6 +36,7 @@ from associations.models import (
     ServiceChange,
 )
 from conventions.models import Convention, DocumentStatus
+from solidaren import page_cache
 from solidaren.access import (
     can_change,
     get_editable_or_404,
@@ -50,17 +52,27 @@ ASSOCIATIONS_PER_PAGE = 50
 def association_list(request):
     """The directory, 50 associations a page (a national network has thousands)."""
     associations = Association.objects.visible_to(request.user).prefetch_related("fields_of_action")
-    directory = AssociationDirectoryFilter(request.GET, queryset=associations)
-    page = Paginator(directory.qs.distinct(), ASSOCIATIONS_PER_PAGE).get_page(
-        request.GET.get("page")
+
+    def directory_html() -> str:
+        directory = AssociationDirectoryFilter(request.GET, queryset=associations)
+        page = Paginator(directory.qs.distinct(), ASSOCIATIONS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {"filter": directory, "associations": page, "page": page}
+        return render_to_string(
+            "associations/_directory.html", {**context, "query": query.urlencode()}
+        )
+
+    # The same for everyone (the directory is public): kept until an association changes.
+    directory = page_cache.cached(
+        "directory",
+        scopes=("associations",),
+        variant=tuple(sorted(request.GET.lists())),
+        compute=directory_html,
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "associations/association_list.html",
-        {"filter": directory, "associations": page, "page": page, "query": query.urlencode()},
-    )
+    return render(request, "associations/association_list.html", {"directory": directory})
 
 
 @require_GET

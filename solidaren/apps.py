@@ -32,6 +32,18 @@ class SolidarenConfig(AppConfig):
         worker_ready.connect(
             sweep_at_worker_start, weak=False, dispatch_uid="solidaren.outbox.worker_ready"
         )
+        # Cached parts of pages: which models' changes make each scope's parts stale.
+        from solidaren import page_cache
+
+        page_cache.invalidate_on(
+            "associations", "associations", skip={"associations.OrientationRequest"}
+        )
+        page_cache.invalidate_on(
+            "grants",
+            "conventions",
+            models=["associations.Association"],
+            skip={"conventions.GeneratedDocument", "conventions.DocumentBatch"},
+        )
         # Back-office rights: the declared groups follow solidaren/roles.py (see above).
         post_migrate.connect(
             sync_declared_groups, sender=self, dispatch_uid="solidaren.sync_declared_groups"

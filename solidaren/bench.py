@@ -38,6 +38,9 @@ from urllib.parse import urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_PORT", "8920"))
+# The Redis database gunicorn's cache uses, as in production (emptied before each size);
+# BENCH_CACHE_URL="" measures with each worker's local memory instead.
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12")
 
 
 @dataclass(frozen=True)
@@ -552,6 +555,12 @@ def run(scale: str, *, out: Path, log=print) -> dict:
             "LOG_LEVEL": "WARNING",
             "DATABASE_CONN_MAX_AGE": "60",
         }
+        if CACHE_URL:
+            import redis
+
+            # Production's shared cache, emptied so that nothing of the previous size is served.
+            server_env["CACHE_URL"] = CACHE_URL
+            redis.Redis.from_url(CACHE_URL).flushdb()
         _manage(server_env, "collectstatic", "--noinput", "-v0")
         log(f"== {size.name} : gunicorn, pages")
         pages = {}

@@ -25,6 +25,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from solidaren import page_cache
+
 SCALE_EMAIL_DOMAIN = "echelle.invalid"
 SCALE_SLUG_PREFIX = "echelle-"
 BATCH = 5000
@@ -108,6 +110,9 @@ def add_rows(
     vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
+    # Rows added by bulk_create send no signal: the cached public pages are told here.
+    for scope in ("associations", "grants"):
+        page_cache.data_changed(scope)
     return {
         "volontaires": volunteers,
         "secteurs": len(quartiers),

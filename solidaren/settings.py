@@ -181,6 +181,9 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Parts of public pages kept in that cache until their data change (solidaren/page_cache.py):
+# only with the shared Redis cache, at most this many seconds; 0 turns it off.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600 if CACHE_URL else 0)
 
 # --- Accounts and login protection -----------------------------------------------------------
 # Every login form is allauth's (the back-office login redirects to it, see urls.py), so one

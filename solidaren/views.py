@@ -2,17 +2,27 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from associations.models import Association
+from solidaren import page_cache
 from solidaren.health import overall_status
 
 
 @require_GET
 def home(request):
-    structuring = Association.objects.filter(is_structuring=True).prefetch_related(
-        "fields_of_action"
+    def structuring_html() -> str:
+        structuring = Association.objects.filter(is_structuring=True).prefetch_related(
+            "fields_of_action"
+        )
+        return render_to_string(
+            "_structuring_associations.html", {"structuring_associations": structuring}
+        )
+
+    structuring = page_cache.cached(
+        "structuring", scopes=("associations",), variant=(), compute=structuring_html
     )
     return render(request, "home.html", {"structuring_associations": structuring})
 

@@ -288,5 +288,16 @@ def cached_figures_report(programme: Programme) -> FiguresReport:
     )
 
 
+def cached_figures_html(report: FiguresReport) -> str:
+    """The figures' charts and tables as HTML, the same on the public and the agents' pages,
+    kept as long as the figures: drawing the charts was most of those pages' time."""
+    from django.template.loader import render_to_string
+
+    return cached(
+        f"volontaires:figures-html:{report.programme.pk}:{get_language()}",
+        lambda: render_to_string("volontaires/figures_content.html", {"report": report}),
+    )
+
+
 def cached_programme_figures(programme: Programme) -> dict[str, int]:
     return cached(f"volontaires:figures:{programme.pk}", lambda: programme_figures(programme))

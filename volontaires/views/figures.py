@@ -12,6 +12,7 @@ from volontaires import casework
 from volontaires.figures import (
     DEFAULT_PROGRAMME_SLUG,
     cached,
+    cached_figures_html,
     cached_figures_report,
     cached_programme_figures,
 )
@@ -36,10 +37,15 @@ def _chosen_programme(request) -> tuple[ProgrammeChoiceForm, Programme | None]:
 @require_GET
 def public_figures(request):
     form, programme = _chosen_programme(request)
+    report = cached_figures_report(programme) if programme else None
     return render(
         request,
         "volontaires/figures_public.html",
-        {"form": form, "report": cached_figures_report(programme) if programme else None},
+        {
+            "form": form,
+            "report": report,
+            "figures_html": cached_figures_html(report) if report else "",
+        },
     )
 
 
@@ -62,12 +68,14 @@ def staff_figures(request):
     from associations.orientation import orientation_figures
 
     form, programme = _chosen_programme(request)
+    report = cached_figures_report(programme) if programme else None
     return render(
         request,
         "volontaires/figures_staff.html",
         {
             "form": form,
-            "report": cached_figures_report(programme) if programme else None,
+            "report": report,
+            "figures_html": cached_figures_html(report) if report else "",
             "workload": cached(
                 f"volontaires:workload:{programme.pk}",
                 lambda: casework.programme_workload(programme, today=timezone.localdate()),
