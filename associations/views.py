@@ -65,13 +65,19 @@ def association_list(request):
             "associations/_directory.html", {**context, "query": query.urlencode()}
         )
 
-    # The same for everyone (the directory is public): kept until an association changes.
-    directory = page_cache.cached(
-        "directory",
-        scopes=("associations",),
-        variant=tuple(sorted(request.GET.lists())),
-        compute=directory_html,
-    )
+    # The same for everyone (the directory is public): its plain pages are kept until an
+    # association changes. Searches are made on each request, so that made-up queries cannot
+    # fill the cache.
+    page_number = request.GET.get("page", "1")
+    if set(request.GET) <= {"page"} and page_number.isdigit() and len(page_number) < 6:
+        directory = page_cache.cached(
+            "directory",
+            scopes=("associations",),
+            variant=(int(page_number),),
+            compute=directory_html,
+        )
+    else:
+        directory = directory_html()
     return render(request, "associations/association_list.html", {"directory": directory})
 
 

@@ -129,9 +129,9 @@ TEMPLATES = [
     },
 ]
 
-# Form widgets are rendered by the project's template engine, so that templates/django/forms/
-# can replace a widget's template (the select, without one include per option).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Form widgets: Django's templates through the project's engine, the select written in Python
+# (solidaren/form_renderer.py: one template render per option was a third of a list page).
+FORM_RENDERER = "solidaren.form_renderer.PortalFormRenderer"
 
 # Database: DATABASE_URL (postgresql://user:password@host:5432/name); SQLite file by default.
 DATABASES = {

@@ -23,8 +23,15 @@ from tests.factories import (
 from tests.test_resilience_cache import fail_open_cache
 
 
+def cache_keys() -> list[str]:
+    """The keys of the tests' local-memory cache."""
+    return list(page_cache.cache._cache)
+
+
 @pytest.fixture
 def page_cache_on(settings):
+    """On, in this process's memory (CI's Redis is used by the rest of the suite)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.PAGE_CACHE_SECONDS = 600
 
 
@@ -57,7 +64,7 @@ def test_the_directory_is_read_once_then_shows_a_change_at_the_next_request(
     assert "Le Fourneau des Cheminots" in content and "Le Fourneau solidaire" not in content
 
 
-def test_each_filter_and_language_has_its_own_copy_and_a_new_field_shows(client, page_cache_on, db):
+def test_searches_are_not_kept_and_each_language_has_its_own_copy(client, page_cache_on, db):
     food = FieldOfAction.objects.create(name="Aide alimentaire", slug="aide-alimentaire")
     AssociationFactory(name="Banque alimentaire").fields_of_action.add(food)
     AssociationFactory(name="Cercle Paul Bert")
@@ -71,6 +78,11 @@ def test_each_filter_and_language_has_its_own_copy_and_a_new_field_shows(client,
     Association.objects.get(name="Cercle Paul Bert").fields_of_action.add(food)
     _count, filtered = queries(client, url, field_of_action="aide-alimentaire")
     assert "Cercle Paul Bert" in filtered
+    # A search is made on each request: nothing to fill the cache with.
+    before = set(cache_keys())
+    for text in ("banque", "paul", "zzz"):
+        queries(client, url, q=text)
+    assert set(cache_keys()) == before
 
     client.cookies["django_language"] = "en"
     _count, english = queries(client, url)
