@@ -493,6 +493,8 @@ def _manage(env: dict, *args: str, capture: bool = False) -> str:
 
 
 def _child(env: dict, action: str, **options) -> dict:
+    # Queries are counted for making each page, not for serving a cached copy.
+    env = {**env, "PAGE_CACHE_SECONDS": "0"}
     output = _manage(
         env, "bench_portal", "--child", action, "--options", json.dumps(options), capture=True
     )
