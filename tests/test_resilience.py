@@ -32,7 +32,12 @@ from tests.factories import (
     ProgrammeFactory,
 )
 from tests.test_volontaires_staff import open_mission, ready_volunteer
-from volontaires.models import Assignment, AssignmentStatus
+from volontaires.models import (
+    Assignment,
+    AssignmentStatus,
+    BatchAssignmentRun,
+    BatchRunStatus,
+)
 
 DELAYED = "Le service d'envoi est momentanément indisponible"
 
@@ -243,3 +248,50 @@ def test_with_redis_frozen_logging_in_and_asking_for_a_pdf_still_answer(
     assert OutboxTask.objects.get().sent_at is None
     print(f"Redis frozen: login and PDF request {elapsed:.2f} s")
     assert elapsed < 20, elapsed
+
+
+@pytest.mark.real_broker
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_stopped_the_batch_button_records_the_run_and_it_runs_once_redis_is_back(
+    client, settings, tmp_path, redis_stack, agent
+):
+    """GIVEN Redis stopped WHEN an agent asks to assign every open mission THEN no 500: the run
+    is recorded "en attente", its page says the batch will start once the service is back, the
+    task waits in the outbox; WHEN Redis is back THEN a real worker runs it, once, and the
+    mission is proposed to the volunteer."""
+    private_redis, queue = redis_stack
+    mission, volunteer = a_proposable_mission()
+    private_redis.stop()
+
+    log_in(client, agent)
+    page = post_and_follow(client, reverse("volontaires:staff_mission_batch"))
+
+    assert "l'attribution groupée partira dès son rétablissement" in page
+    run = BatchAssignmentRun.objects.get()
+    assert run.status == BatchRunStatus.QUEUED and run.created_by == agent
+    assert list(OutboxTask.objects.filter(sent_at=None).values_list("task", flat=True)) == [
+        "volontaires.run_batch_assignment"
+    ]
+    assert not Assignment.objects.exists()
+
+    private_redis.start()
+    call_command("sweep_outbox", "--min-age", "0", stdout=StringIO())
+    mail_dir = tmp_path / "mails"
+    with start_worker(
+        tmp_path, pool="prefork", queue=queue, extra_env=worker_env(private_redis, mail_dir)
+    ) as worker:
+        wait_for(
+            lambda: BatchAssignmentRun.objects.filter(
+                pk=run.pk, status=BatchRunStatus.DONE
+            ).exists()
+        )
+        # Delivered a second time: the run is found started and nothing more is proposed.
+        OutboxTask.objects.update(sent_at=None)
+        call_command("sweep_outbox", "--min-age", "0", stdout=StringIO())
+        wait_for(lambda: worker.log_path.read_text().count("run_batch_assignment") >= 2)
+
+    assignment = Assignment.objects.get()
+    assert (assignment.mission, assignment.volunteer) == (mission, volunteer)
+    assert assignment.status == AssignmentStatus.PROPOSED
+    run.refresh_from_db()
+    assert run.done == 1 and run.finished_at is not None
