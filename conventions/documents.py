@@ -5,13 +5,16 @@ checksum of its inputs, then to PDF by WeasyPrint. Generation is exactly-once in
 - one `GeneratedDocument` row per subject (unique `subject_key`),
 - a run whose HTML checksum matches the stored document does nothing,
 - the file is written under the subject's row lock, after checking the inputs did not change
-  while rendering, and the previous file is removed only once the new one is committed.
+  while rendering (a convention's rows are read again in one query, `convention_inputs`;
+  other kinds are rendered again), and the previous file is removed only once the new one is
+  committed.
 So a task delivered twice (retries, a worker killed mid-render) stores one document.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import logging
 import mimetypes
@@ -27,8 +30,8 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
-from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db import connection, transaction
+from django.db.models import Model, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -36,15 +39,21 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from associations.models import Association, Premises
 from conventions import articles, legal_french, rules
 from conventions.models import (
     ArticleTemplate,
+    Commitment,
     Convention,
     ConventionParty,
     DocumentBatch,
     DocumentKind,
     DocumentStatus,
+    Funder,
     GeneratedDocument,
+    InKindSupport,
+    InKindValue,
+    Objective,
     ReportStatus,
     YearlyReport,
 )
@@ -141,19 +150,103 @@ def render_article(article: ArticleTemplate, variables: dict) -> str:
     return _paragraphs(body)
 
 
-def convention_context(convention: Convention) -> dict:
-    convention = (
-        Convention.objects.select_related("association", "renews")
+def load_convention(convention_id: int) -> Convention:
+    """The convention with every row its document shows, in 5 queries (6 with in-kind support):
+    the rendering reads nothing else (but the active articles), so `convention_inputs` can
+    tell whether any of it changed."""
+    return (
+        Convention.objects.select_related("association")
         .prefetch_related(
             Prefetch("parties", queryset=ConventionParty.objects.select_related("funder")),
             "commitments",
-            "in_kind_supports__premises",
-            "in_kind_supports__funder",
-            "in_kind_supports__values",
-            "objectives__priority",
+            Prefetch(
+                "in_kind_supports",
+                queryset=InKindSupport.objects.select_related(
+                    "premises", "funder"
+                ).prefetch_related("values"),
+            ),
+            "objectives",
         )
-        .get(pk=convention.pk)
+        .get(pk=convention_id)
     )
+
+
+def active_articles() -> list[ArticleTemplate]:
+    return list(ArticleTemplate.objects.filter(is_active=True).order_by("position"))
+
+
+def _convention_inputs() -> list[tuple[type[Model], str]]:
+    """The rows a convention's document is made of — those `load_convention` and
+    `active_articles` read — as (model, SQL condition on its table, `%(convention)s` standing
+    for the convention's id). tests/test_documents.py checks that both read the same rows."""
+    return [
+        (Convention, "id = %(convention)s"),
+        (
+            Association,
+            "id IN (SELECT association_id FROM conventions_convention WHERE id = %(convention)s)",
+        ),
+        (ConventionParty, "convention_id = %(convention)s"),
+        (
+            Funder,
+            "id IN (SELECT funder_id FROM conventions_conventionparty"
+            " WHERE convention_id = %(convention)s"
+            " UNION SELECT funder_id FROM conventions_inkindsupport"
+            " WHERE convention_id = %(convention)s)",
+        ),
+        (Commitment, "convention_id = %(convention)s"),
+        (InKindSupport, "convention_id = %(convention)s"),
+        (
+            InKindValue,
+            "support_id IN (SELECT id FROM conventions_inkindsupport"
+            " WHERE convention_id = %(convention)s)",
+        ),
+        (
+            Premises,
+            "id IN (SELECT premises_id FROM conventions_inkindsupport"
+            " WHERE convention_id = %(convention)s)",
+        ),
+        (Objective, "convention_id = %(convention)s"),
+        (ArticleTemplate, "is_active = %(active)s"),
+    ]
+
+
+@functools.cache
+def _convention_inputs_sql() -> str:
+    """One statement reading those rows whole, as text: (model, id, every column...)."""
+    quote = connection.ops.quote_name
+    parts = _convention_inputs()
+    width = max(len(model._meta.concrete_fields) for model, _condition in parts)
+    selects = []
+    for model, condition in parts:
+        columns = [f"CAST({quote(field.column)} AS TEXT)" for field in model._meta.concrete_fields]
+        columns += ["NULL"] * (width - len(columns))
+        selects.append(
+            f"SELECT '{model._meta.label}', CAST({quote(model._meta.pk.column)} AS TEXT), "  # noqa: S608 — names from the models' definitions, values as parameters
+            f"{', '.join(columns)} FROM {quote(model._meta.db_table)} WHERE {condition}"
+        )
+    return " UNION ALL ".join(selects)
+
+
+def convention_input_rows(convention_id: int) -> list[tuple]:
+    """The rows a convention's document is made of, in one query, sorted."""
+    with connection.cursor() as cursor:
+        cursor.execute(_convention_inputs_sql(), {"convention": convention_id, "active": True})
+        return sorted(cursor.fetchall(), key=repr)
+
+
+def convention_inputs(convention_id: int) -> str:
+    """The fingerprint of a convention document's inputs, in one query: any update, insertion
+    or deletion among its rows (an amount, a funder's name, an article...) changes it."""
+    rows = convention_input_rows(convention_id)
+    return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
+
+
+def convention_context(convention: Convention) -> dict:
+    return _convention_context(load_convention(convention.pk), active_articles())
+
+
+def _convention_context(convention: Convention, article_templates: list[ArticleTemplate]) -> dict:
+    """`convention` as `load_convention` reads it: the context reads nothing more."""
     parties = list(convention.parties.all())
     funders = [party.funder for party in parties]
     objectives = list(convention.objectives.all())
@@ -194,10 +287,9 @@ def convention_context(convention: Convention) -> dict:
         payment_deadline_days=rules.PAYMENT_DEADLINE_DAYS,
         **blocks,
     )
-    active_articles = ArticleTemplate.objects.filter(is_active=True).order_by("position")
     context["articles"] = [
         (number, article.title, mark_safe(render_article(article, variables)))  # noqa: S308 — sandboxed and autoescaped (articles.py)
-        for number, article in enumerate(active_articles, start=1)
+        for number, article in enumerate(article_templates, start=1)
     ]
     return context
 
@@ -242,7 +334,8 @@ def render_html(document: GeneratedDocument) -> str:
             return RENDERERS[document.kind](document)
         if document.kind == DocumentKind.CONVENTION:
             return render_to_string(
-                "conventions/pdf/convention.html", convention_context(document.convention)
+                "conventions/pdf/convention.html",
+                _convention_context(load_convention(document.convention_id), active_articles()),
             )
         if document.kind == DocumentKind.YEARLY_REPORT:
             return render_to_string(
@@ -251,6 +344,30 @@ def render_html(document: GeneratedDocument) -> str:
         return render_to_string(
             "conventions/pdf/annual_report.html", network_context(document.year)
         )
+
+
+@dataclass(frozen=True)
+class Rendering:
+    html: str
+    # What the HTML was made from, as `inputs_now` reads it again: a convention's rows in one
+    # query; for the other kinds, the HTML itself (they are rendered again).
+    inputs: str
+
+
+def render(document: GeneratedDocument) -> Rendering:
+    if document.kind == DocumentKind.CONVENTION:
+        # Read before the rows themselves: an edit in between shows as a change.
+        inputs = convention_inputs(document.convention_id)
+        return Rendering(render_html(document), inputs)
+    html = render_html(document)
+    return Rendering(html, checksum(html))
+
+
+def inputs_now(document: GeneratedDocument) -> str:
+    """`render(document).inputs` as it would be now."""
+    if document.kind == DocumentKind.CONVENTION:
+        return convention_inputs(document.convention_id)
+    return checksum(render_html(document))
 
 
 def download_filename(document: GeneratedDocument) -> str:
@@ -361,8 +478,8 @@ def generate(document_id: int, *, worker: str = "") -> GeneratedDocument:
     """Renders and stores one document; does nothing if the stored one is up to date."""
     with transaction.atomic():
         document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
-        html = render_html(document)
-        inputs_checksum = checksum(html)
+        rendering = render(document)
+        inputs_checksum = checksum(rendering.html)
         if _is_current(document, inputs_checksum):
             return document
         document.status = DocumentStatus.RUNNING
@@ -372,12 +489,14 @@ def generate(document_id: int, *, worker: str = "") -> GeneratedDocument:
         document.error = ""
         document.save(update_fields=["status", "attempts", "worker", "started_at", "error"])
 
-    pdf = html_to_pdf(html)
+    pdf = html_to_pdf(rendering.html)
 
     with transaction.atomic():
         _lock_subject(document)
         document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
-        if checksum(render_html(document)) != inputs_checksum:
+        # Inputs edited while the PDF was rendered (the subject's row lock holds off only the
+        # writers that take it too, not e.g. an amount's edit): this PDF is already stale.
+        if inputs_now(document) != rendering.inputs:
             raise InputsChanged(document.subject_key)
         if _is_current(document, inputs_checksum):
             return document  # a concurrent run stored the same document first

@@ -13,9 +13,17 @@ names one, else SQLite files under data/bench with a warning), then for each siz
    with 2 clients, as a ratio of the bare view `/bench/ok` measured in the same run through
    the same middleware.
 
-Then documents on the small database: a convention PDF through the full task against
-WeasyPrint alone on the same HTML, the network's annual report at 1,000 associations, and a
-worker's memory over 300 renders. Figures go to a table and to .bench/results.json.
+Then documents on the small database, with the production settings (DEBUG=0): a convention
+PDF through the full task against WeasyPrint alone on the same HTML, the network's annual
+report at 1,000 associations, and a worker's memory over 300 convention PDFs — a real
+`celery worker` (prefork, concurrency 1, recycled as CELERY_WORKER_MAX_TASKS_PER_CHILD and
+CELERY_WORKER_MAX_MEMORY_PER_CHILD say) on the broker BENCH_BROKER_URL (default
+redis://127.0.0.1:6379/13, never flushed; a queue of its own), the resident memory of its pool
+process read from /proc after each task; with no broker, the renders in the bench's own
+process, labelled so. Figures go to a table and to .bench/results.json.
+
+The documents alone, on a database that has the scale data and collected static files:
+`DEBUG=0 ... manage.py bench_portal --child documents --options '{"renders": 300}'`.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -34,7 +43,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_PORT", "8920"))
@@ -300,13 +309,13 @@ def exact_optimum(pairs, *, time_limit: int) -> dict:
 
 
 def documents_figures(renders: int) -> dict:
-    """Convention PDF (full task vs WeasyPrint alone), the annual report, worker memory."""
+    """Convention PDF (full task vs WeasyPrint alone), the annual report, a worker's memory."""
     import logging
 
     from django.utils import timezone
 
     from conventions import documents
-    from conventions.models import Convention, DocumentStatus, GeneratedDocument
+    from conventions.models import Convention
     from conventions.tasks import generate_document
 
     logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
@@ -314,52 +323,350 @@ def documents_figures(renders: int) -> dict:
     subjects = [documents.convention_document(convention) for convention in conventions]
 
     def regenerate(document) -> float:
-        GeneratedDocument.objects.filter(pk=document.pk).update(
-            status=DocumentStatus.QUEUED, inputs_checksum=""
-        )
+        _mark_queued(document.pk)
         started = time.perf_counter()
         generate_document.apply(args=[document.pk]).get()
         return time.perf_counter() - started
 
+    def weasyprint_alone(document) -> float:
+        html = documents.render_html(document)
+        started = time.perf_counter()
+        documents.html_to_pdf(html)
+        return time.perf_counter() - started
+
     full, alone = [], []
-    for _round in range(3):
-        for document in subjects:
+    for round_number in range(3):
+        for index, document in enumerate(subjects):
+            # WeasyPrint renders an HTML it has just rendered a few % faster (warm caches):
+            # WeasyPrint alone comes first in half of the pairs, the full task in the others.
+            if alone_first := (round_number + index) % 2 == 1:
+                alone.append(weasyprint_alone(document))
             full.append(regenerate(document))
-            html = documents.render_html(document)
-            started = time.perf_counter()
-            documents.html_to_pdf(html)
-            alone.append(time.perf_counter() - started)
+            if not alone_first:
+                alone.append(weasyprint_alone(document))
     year = timezone.localdate().year - 1
     report = documents.network_document(year)
     annual_seconds = regenerate(report)
     report.refresh_from_db()
     from associations.models import Association
 
-    memory = []
-    for number in range(1, renders + 1):
-        regenerate(subjects[number % len(subjects)])
-        if number in (1, 50, 100, 200, 300) or number == renders:
-            memory.append((number, _rss_mb()))
     return {
         "convention_pdf_s": round(statistics.median(full), 3),
         "weasyprint_alone_s": round(statistics.median(alone), 3),
-        "pdf_overhead": round(statistics.median(full) / statistics.median(alone), 2),
+        # Each full run over WeasyPrint alone on the same HTML next to it (the load of the
+        # machine varies less within a pair than over the whole measurement).
+        "pdf_overhead": round(
+            statistics.median(whole / pdf for whole, pdf in zip(full, alone, strict=True)), 2
+        ),
+        "pdf_overhead_ms": round(
+            1000 * statistics.median(whole - pdf for whole, pdf in zip(full, alone, strict=True))
+        ),
+        # As measured until December 2026: the median full run over the median WeasyPrint.
+        "pdf_overhead_of_medians": round(statistics.median(full) / statistics.median(alone), 2),
         "annual_report_s": round(annual_seconds, 1),
         "annual_report_pages": report.page_count,
         "annual_report_status": report.status,
         "associations": Association.objects.count(),
-        "memory_mb": memory,
-        "memory_growth_mb": round(memory[-1][1] - memory[0][1], 1),
-        "renders": renders,
+        "worker_memory": worker_memory([document.pk for document in subjects], tasks=renders),
     }
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return 0.0  # pragma: no cover - not Linux
+def _mark_queued(document_id: int) -> None:
+    """As if asked again: the next run renders and stores the document anew."""
+    from conventions.models import DocumentStatus, GeneratedDocument
+
+    GeneratedDocument.objects.filter(pk=document_id).update(
+        status=DocumentStatus.QUEUED, inputs_checksum=""
+    )
+
+
+# --- A worker's memory: a real Celery worker, its pool process read from /proc ---------------
+
+MEMORY_CHECKPOINTS = (1, 50, 100, 200, 300)
+DEFAULT_BENCH_BROKER_URL = "redis://127.0.0.1:6379/13"
+
+
+@dataclass(frozen=True)
+class MemorySample:
+    task: int  # how many tasks were done
+    pid: int  # the process that did the last one
+    rss_mb: float  # its resident memory then
+    peak_mb: float  # its highest resident memory so far (VmHWM)
+
+
+def worker_memory(document_ids: list[int], *, tasks: int) -> dict:
+    """The resident memory of a Celery worker's pool process over `tasks` convention PDFs,
+    one after another: a real `celery worker` (prefork, concurrency 1, the settings' recycling
+    of its process after CELERY_WORKER_MAX_TASKS_PER_CHILD tasks or past
+    CELERY_WORKER_MAX_MEMORY_PER_CHILD) on the broker BENCH_BROKER_URL and this database.
+    Without a broker, the same renders in this process, labelled as such."""
+    from django.conf import settings
+
+    broker_url = os.environ.get("BENCH_BROKER_URL") or DEFAULT_BENCH_BROKER_URL
+    limits = {
+        "max_tasks_per_child": settings.CELERY_WORKER_MAX_TASKS_PER_CHILD,
+        "max_memory_per_child_mb": round(settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD / 1024, 1),
+    }
+    checkpoints = {n for n in MEMORY_CHECKPOINTS if n <= tasks} | {tasks}
+    problem = broker_problem(broker_url)
+    if problem:
+        samples = _in_process_samples(document_ids, tasks)
+        mode = "in_process"
+    else:
+        log_path = Path(settings.DATA_DIR) / "bench-worker.log"
+        with celery_worker(broker_url, log_path=log_path) as worker:
+            samples = _worker_samples(worker, document_ids, tasks)
+        mode = "worker"
+    return {
+        "mode": mode,
+        "broker": _without_password(broker_url),
+        "broker_error": problem,
+        "tasks": tasks,
+        **limits,
+        "samples": [vars(sample) for sample in samples if sample.task in checkpoints],
+        **memory_summary(samples, in_worker=mode == "worker", **limits),
+    }
+
+
+def memory_summary(
+    samples: list[MemorySample],
+    *,
+    in_worker: bool,
+    max_tasks_per_child: int,
+    max_memory_per_child_mb: float,
+) -> dict:
+    """Per process: its tasks, its memory after the first and the last, its peak; whether the
+    recycling settings bound the worker's memory (None when not measured in a worker)."""
+    by_pid: dict[int, list[MemorySample]] = {}
+    for sample in samples:
+        by_pid.setdefault(sample.pid, []).append(sample)
+    children = [
+        {
+            "pid": pid,
+            "tasks": len(own),
+            "first_mb": own[0].rss_mb,
+            "last_mb": own[-1].rss_mb,
+            "growth_mb": round(own[-1].rss_mb - own[0].rss_mb, 1),
+            "peak_mb": max(sample.peak_mb for sample in own),
+        }
+        for pid, own in by_pid.items()
+    ]
+    first = children[0]
+    growth_per_task = first["growth_mb"] / max(first["tasks"] - 1, 1)
+    # The first process's memory when the settings would replace it, at its measured pace.
+    at_recycling = first["first_mb"] + growth_per_task * (max_tasks_per_child - 1)
+    peak = max(child["peak_mb"] for child in children)
+    bounded = None
+    if in_worker:
+        replaced = len(children) > 1
+        bounded = peak <= max_memory_per_child_mb and (
+            replaced or at_recycling <= max_memory_per_child_mb
+        )
+    return {
+        "children": children,
+        "replacements": len(children) - 1,
+        "growth_per_100_tasks_mb": round(100 * growth_per_task, 1),
+        "projected_at_recycling_mb": round(at_recycling, 1),
+        "peak_mb": peak,
+        "bounded": bounded,
+    }
+
+
+def broker_problem(url: str) -> str | None:
+    """Why the broker cannot be used (it does not answer), or None."""
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=5)
+    except Exception as error:  # whatever the reason, the broker is not usable
+        return f"{_without_password(url)} : {error.__class__.__name__} {error}".strip()
+    return None
+
+
+def _without_password(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        parsed = parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@"))
+    return parsed.geturl()
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    broker_url: str
+    queue: str
+    log_path: Path
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextlib.contextmanager
+def celery_worker(broker_url: str, *, log_path: Path, extra_env: dict | None = None):
+    """`celery worker` as production runs it (prefork, concurrency 1, the settings' recycling),
+    on a queue of its own, against this process's database and media folder. Always stopped
+    on leaving, its pool processes too."""
+    from django.conf import settings
+
+    queue = f"bench-{secrets.token_hex(5)}"
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,  # what the worker itself sends stays on its queue
+        "DATABASE_URL": _database_url(),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        **(extra_env or {}),
+    }
+    argv = [
+        *[sys.executable, "-m", "celery", "-A", "solidaren", "worker"],
+        *["--pool", "prefork", "--concurrency", "1", "--queues", queue],
+        *["--hostname", f"{queue}@%h", "--loglevel", "WARNING"],
+        *["--without-gossip", "--without-mingle", "--without-heartbeat"],
+    ]
+    with started(argv, env=env, log_path=log_path, marker=queue) as process:
+        yield Worker(process=process, broker_url=broker_url, queue=queue, log_path=log_path)
+
+
+@contextlib.contextmanager
+def started(argv: list[str], *, env: dict, log_path: Path, marker: str):
+    """A process started for the measurement and always stopped on leaving, even on an error:
+    SIGTERM (a Celery worker finishes its task), SIGKILL after 30 s, then its children still
+    alive (their command line holds `marker`, so no other process is touched)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603 — our own command
+            argv, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process
+    finally:
+        children = _children(process.pid)
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for pid in children:
+            if marker in _command_line(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def _worker_samples(worker: Worker, document_ids: list[int], tasks: int) -> list[MemorySample]:
+    """Sends the tasks one after another, each once the previous is done, and reads the memory
+    of the pool process that did it (the document records it: `worker` = host:pid)."""
+    from celery import Celery
+
+    sender = Celery("bench", broker=worker.broker_url)
+    samples: list[MemorySample] = []
+    last_seen: dict[int, tuple[float, float]] = {}
+    try:
+        for number in range(1, tasks + 1):
+            document_id = document_ids[number % len(document_ids)]
+            _mark_queued(document_id)
+            sender.send_task(
+                "conventions.generate_document", args=[document_id], queue=worker.queue
+            )
+            pid = _wait_done(worker, document_id, last_seen, timeout=120 if number == 1 else 300)
+            rss, peak = _memory_mb(pid) or last_seen[pid]  # replaced at once: as last seen
+            samples.append(MemorySample(task=number, pid=pid, rss_mb=rss, peak_mb=peak))
+    finally:
+        sender.close()
+    return samples
+
+
+def _wait_done(
+    worker: Worker, document_id: int, last_seen: dict[int, tuple[float, float]], *, timeout: float
+) -> int:
+    """Waits for the document to be stored; the pid of the pool process that made it. Meanwhile
+    reads that process's memory (kept in `last_seen`, should it be replaced at once)."""
+    from conventions.models import DocumentStatus, GeneratedDocument
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, made_by, error = (
+            GeneratedDocument.objects.filter(pk=document_id)
+            .values_list("status", "worker", "error")
+            .get()
+        )
+        pid = int(made_by.rsplit(":", 1)[1]) if made_by.startswith(f"{worker.queue}@") else None
+        if pid and (memory := _memory_mb(pid)):
+            last_seen[pid] = memory
+        if status == DocumentStatus.DONE and pid:
+            return pid
+        if status == DocumentStatus.FAILED:
+            raise RuntimeError(f"document {document_id} en échec dans le worker : {error}")
+        if worker.process.poll() is not None:
+            raise RuntimeError(f"le worker s'est arrêté :\n{worker.log_tail()}")
+        time.sleep(0.02)
+    raise RuntimeError(f"document {document_id} non généré en {timeout} s :\n{worker.log_tail()}")
+
+
+def _in_process_samples(document_ids: list[int], tasks: int) -> list[MemorySample]:
+    """Without a broker: the same tasks in this process (which Celery never recycles)."""
+    from conventions.tasks import generate_document
+
+    samples = []
+    for number in range(1, tasks + 1):
+        document_id = document_ids[number % len(document_ids)]
+        _mark_queued(document_id)
+        generate_document.apply(args=[document_id]).get()
+        rss, peak = _memory_mb(os.getpid())
+        samples.append(MemorySample(task=number, pid=os.getpid(), rss_mb=rss, peak_mb=peak))
+    return samples
+
+
+def _memory_mb(pid: int) -> tuple[float, float] | None:
+    """Resident memory and its peak (VmRSS, VmHWM) of a process, or None once it is gone."""
+    values = {}
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                key, _colon, rest = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    values[key] = round(int(rest.split()[0]) / 1024, 1)
+    except OSError:
+        return None
+    return (values["VmRSS"], values["VmHWM"]) if len(values) == 2 else None  # a zombie has none
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == pid:
+                found.append(int(entry))
+    return found
+
+
+def _command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _database_url() -> str:
+    """This process's database as a DATABASE_URL (under pytest, the test database)."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{database['NAME']}"
+    credentials = quote(database["USER"], safe="")
+    if database.get("PASSWORD"):
+        credentials += ":" + quote(database["PASSWORD"], safe="")
+    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
+    return f"postgresql://{credentials}@{host}:{port}/{database['NAME']}"
 
 
 # --- Load generator ------------------------------------------------------------------------
@@ -465,6 +772,22 @@ def _database_env(base_url: str | None, size: Size, data_dir: Path) -> dict:
     return env
 
 
+def _production_env(env: dict) -> dict:
+    """DEBUG=0 as in production, on plain HTTP on loopback."""
+    return {
+        **env,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "BENCH_BARE_VIEW": "1",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_CONN_MAX_AGE": "60",
+    }
+
+
 def _recreate_database(env: dict, size: Size) -> None:
     url = env.get("DATABASE_URL")
     if url:
@@ -545,18 +868,7 @@ def run(scale: str, *, out: Path, log=print) -> dict:
             "in_process",
             batch=[size.batch_missions, size.batch_volunteers],
         )
-        server_env = {
-            **env,
-            "DEBUG": "0",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "SECURE_HSTS_SECONDS": "0",
-            "BENCH_BARE_VIEW": "1",
-            "LOG_LEVEL": "WARNING",
-            "DATABASE_CONN_MAX_AGE": "60",
-        }
+        server_env = _production_env(env)
         if CACHE_URL:
             import redis
 
@@ -617,9 +929,16 @@ def run(scale: str, *, out: Path, log=print) -> dict:
         )
         for key, _label, _persona in PAGES
     }
-    log("== documents")
-    env = _database_env(base_url, sizes[0], data_dir)
+    log("== documents (rendus dans ce processus, puis un worker Celery)")
+    # Production settings, as the worker runs (the static files were collected above).
+    env = _production_env(_database_env(base_url, sizes[0], data_dir))
     results["documents"] = _child(env, "documents", renders=300 if scale == "full" else 60)
+    memory = results["documents"]["worker_memory"]
+    if memory["mode"] != "worker":
+        log(
+            f"ATTENTION : courtier injoignable ({memory['broker_error']}) : la mémoire est "
+            "mesurée dans le processus du bench, pas dans un worker Celery."
+        )
     results["total_s"] = round(time.perf_counter() - clock)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
@@ -683,6 +1002,7 @@ def table(results: dict) -> str:
     top10 = results["sizes"][large]["top10"]
     batch = results["sizes"][large]["batch"]
     documents = results["documents"]
+    overhead = documents["pdf_overhead"]
     lines += [
         "",
         f"Rapprochement à {results['sizes'][large]['volunteers']:,} volontaires",
@@ -697,15 +1017,79 @@ def table(results: dict) -> str:
         f"{'égal' if batch['score'] == batch['exact_score'] else 'DIFFÉRENT'}",
         "",
         "Documents",
-        f"  convention PDF : {documents['convention_pdf_s']} s (WeasyPrint seul "
-        f"{documents['weasyprint_alone_s']} s, rapport {documents['pdf_overhead']} ; cible ≤ "
-        f"{TARGETS['pdf_overhead']} : {_mark(documents['pdf_overhead'], TARGETS['pdf_overhead'])})",
+        f"  convention PDF : {documents['convention_pdf_s']} s, WeasyPrint seul "
+        f"{documents['weasyprint_alone_s']} s (médianes de 15 rendus)",
+        f"    par paire (tâche complète / WeasyPrint seul sur le même HTML) : rapport médian "
+        f"{overhead} (cible ≤ {TARGETS['pdf_overhead']} : "
+        f"{_mark(overhead, TARGETS['pdf_overhead'])}), écart médian "
+        f"{documents['pdf_overhead_ms']} ms ; rapport des médianes "
+        f"{documents['pdf_overhead_of_medians']}",
         f"  rapport annuel du réseau ({documents['associations']} associations) : "
         f"{documents['annual_report_s']} s, {documents['annual_report_pages']} pages",
-        f"  mémoire d'un worker sur {documents['renders']} rendus (Mo) : "
-        + ", ".join(f"{n}: {mb}" for n, mb in documents["memory_mb"])
-        + f" (croissance {documents['memory_growth_mb']} Mo)",
+        *memory_lines(documents["worker_memory"]),
         "",
         f"Durée totale : {results['total_s']} s",
     ]
     return "\n".join(lines)
+
+
+def memory_lines(memory: dict) -> list[str]:
+    """The worker's memory at the checkpoints, each process, and whether it is bounded."""
+    if memory["mode"] == "worker":
+        head = (
+            f"  mémoire d'un worker Celery (prefork, 1 processus ; recyclé après "
+            f"{memory['max_tasks_per_child']} tâches ou au-delà de "
+            f"{memory['max_memory_per_child_mb']} Mo) sur {memory['tasks']} PDF de convention :"
+        )
+    else:
+        head = (
+            f"  mémoire : courtier injoignable ({memory['broker_error']}) ; mesurée DANS LE "
+            f"PROCESSUS du bench, pas dans un worker, sur {memory['tasks']} PDF de convention :"
+        )
+    lines = [head, f"    {'tâches':>7} {'pid':>8} {'RSS Mo':>8} {'pic Mo':>8}"]
+    previous_pid = None
+    for sample in memory["samples"]:
+        replaced = previous_pid is not None and sample["pid"] != previous_pid
+        lines.append(
+            f"    {sample['task']:>7} {sample['pid']:>8} {sample['rss_mb']:>8} "
+            f"{sample['peak_mb']:>8}{'  (processus remplacé)' if replaced else ''}"
+        )
+        previous_pid = sample["pid"]
+    done = 0
+    for child in memory["children"]:
+        lines.append(
+            f"    pid {child['pid']} : tâches {done + 1} à {done + child['tasks']}, "
+            f"{child['first_mb']} → {child['last_mb']} Mo ({child['growth_mb']:+} Mo), "
+            f"pic {child['peak_mb']} Mo"
+        )
+        done += child["tasks"]
+    pace = (
+        f"croissance du premier processus : {memory['growth_per_100_tasks_mb']} Mo pour 100 tâches"
+    )
+    if memory["bounded"] is None:
+        lines.append(f"    {pace} ; le recyclage d'un worker n'est pas mesuré ainsi")
+        return lines
+    if memory["replacements"]:
+        how = f"{memory['replacements']} remplacement(s) de processus observé(s)"
+    else:
+        how = (
+            f"aucun remplacement pendant la mesure ; au rythme mesuré, "
+            f"{memory['projected_at_recycling_mb']} Mo à la {memory['max_tasks_per_child']}e tâche"
+        )
+    lines += [
+        f"    {pace} ; pic {memory['peak_mb']} Mo ; {how}",
+        f"    mémoire bornée par le recyclage : {'oui' if memory['bounded'] else 'NON'}",
+    ]
+    return lines
+    if memory["replacements"]:
+        how = f"{memory['replacements']} remplacement(s) de processus observé(s)"
+    else:
+        how = (
+            f"aucun remplacement pendant la mesure ; au rythme mesuré, "
+            f"{memory['projected_at_recycling_mb']} Mo à la {memory['max_tasks_per_child']}e tâche"
+        )
+    lines.append(
+        f"    {pace} ; pic {memory['peak_mb']} Mo ; {how} ; mémoire bornée par le recyclage : "
+        f"{'oui' if memory['bounded'] else 'NON'}"
+    )
+    return lines

@@ -9,15 +9,24 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Value
+from django.db.models.functions import Concat
 from django.urls import reverse
 from pypdf import PdfReader
 
+from associations.models import Association, Premises
 from conventions import documents
 from conventions.models import (
     ArticleTemplate,
     BudgetLine,
+    Convention,
     DocumentStatus,
+    Funder,
     GeneratedDocument,
+    InKindSupport,
+    InKindValue,
+    NetworkPriority,
+    Objective,
     ReportStatus,
 )
 from conventions.tasks import generate_document
@@ -179,6 +188,130 @@ def test_inputs_changing_during_rendering_are_detected(convention, ville):
     document.refresh_from_db()
     assert document.status == DocumentStatus.RUNNING and not document.file
     assert documents.generate(document.pk).status == DocumentStatus.DONE
+
+
+# Each input of a convention's PDF, edited the way no signal sees (a bulk update, a row added
+# or deleted), while the PDF is rendered.
+EDITS_DURING_RENDERING = {
+    "convention": lambda c: Convention.objects.filter(pk=c.pk).update(association_signatory="X"),
+    "association": lambda c: Association.objects.filter(pk=c.association_id).update(name="B"),
+    "funder": lambda c: Funder.objects.filter(parties__convention=c).update(
+        representative="Le Préfet"
+    ),
+    "party": lambda c: c.parties.update(signatory="Le Président"),
+    "commitment added": lambda c: CommitmentFactory(
+        convention=c, funder=c.parties.first().funder, year=2026, kind="projet", amount=1
+    ),
+    "commitment deleted": lambda c: c.commitments.filter(year=2023).delete(),
+    "in-kind support": lambda c: c.in_kind_supports.update(description="Salle B"),
+    "in-kind value": lambda c: InKindValue.objects.filter(support__convention=c).update(value=9),
+    "premises": lambda c: Premises.objects.update(address="2 rue de Brest"),
+    "objective": lambda c: c.objectives.update(title="Aller vers"),
+    "article": lambda c: ArticleTemplate.objects.filter(position=2).update(body="Quatre ans."),
+    "article added": lambda c: ArticleTemplate.objects.create(
+        position=99, title="Annexe", body="Texte.", is_active=True
+    ),
+}
+# Edits of rows the PDF does not show.
+EDITS_ELSEWHERE = {
+    "another convention's amount": lambda c: CommitmentFactory(year=2024, amount=Decimal("5")),
+    "another association": lambda c: Association.objects.exclude(pk=c.association_id).update(
+        name=Concat("name", Value(" (bis)"))
+    ),
+    "an inactive article": lambda c: ArticleTemplate.objects.create(
+        position=98, title="Brouillon", body="Texte.", is_active=False
+    ),
+}
+
+
+@pytest.fixture
+def convention_with_every_input(convention, ville, association_b):
+    premises = Premises.objects.create(
+        association=convention.association, label="Local", address="1 rue de Nantes"
+    )
+    support = InKindSupport.objects.create(
+        convention=convention,
+        funder=ville,
+        kind=InKindSupport.Kind.PREMISES,
+        premises=premises,
+        yearly_value=Decimal("3000"),
+    )
+    InKindValue.objects.create(support=support, from_year=2025, value=Decimal("3600"))
+    priority = NetworkPriority.objects.create(position=90, title="Aller vers")
+    Objective.objects.create(convention=convention, priority=priority, title="Distribuer")
+    return convention
+
+
+def fake_pdf_while(edit, convention):
+    def render(html):
+        edit(convention)
+        return documents.RenderedPdf(content=b"%PDF-1.7 (not rendered)", page_count=1)
+
+    return mock.patch.object(documents, "html_to_pdf", side_effect=render)
+
+
+@pytest.mark.parametrize("edit", EDITS_DURING_RENDERING.values(), ids=EDITS_DURING_RENDERING)
+def test_any_input_of_a_convention_edited_during_rendering_is_detected(
+    edit, convention_with_every_input
+):
+    """GIVEN a convention with parties, amounts, in-kind support, objectives WHEN one of the
+    rows its PDF shows is edited while the PDF renders THEN the PDF is not stored (the task
+    retries), and the next run stores a current one."""
+    document = documents.convention_document(convention_with_every_input)
+
+    with fake_pdf_while(edit, convention_with_every_input), pytest.raises(documents.InputsChanged):
+        documents.generate(document.pk)
+
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.RUNNING and not document.file
+    assert documents.generate(document.pk).status == DocumentStatus.DONE
+    assert not documents.is_stale(document)
+
+
+@pytest.mark.parametrize("edit", EDITS_ELSEWHERE.values(), ids=EDITS_ELSEWHERE)
+def test_edits_of_other_rows_during_rendering_do_not_hold_the_document_back(
+    edit, convention_with_every_input
+):
+    document = documents.convention_document(convention_with_every_input)
+
+    with fake_pdf_while(edit, convention_with_every_input):
+        document = documents.generate(document.pk)
+
+    assert document.status == DocumentStatus.DONE and document.attempts == 1
+
+
+def test_the_inputs_query_reads_the_rows_the_rendering_reads(
+    convention_with_every_input, django_assert_num_queries
+):
+    """`convention_inputs` (one query, to detect changes) and the rendering (the ORM) must read
+    the same rows: a row the PDF shows but the query misses would change unnoticed."""
+    document = documents.convention_document(convention_with_every_input)
+    # Inputs, the convention and association, parties and funders, amounts, in-kind support
+    # with premises and funder, its values, objectives, articles: a template reading one more
+    # relation adds a query here and must be added to load_convention and _convention_inputs.
+    with django_assert_num_queries(8):
+        documents.render(document)
+
+    convention = documents.load_convention(convention_with_every_input.pk)
+    supports = list(convention.in_kind_supports.all())
+    rendered = [
+        convention,
+        convention.association,
+        *documents.active_articles(),
+        *convention.parties.all(),
+        *(party.funder for party in convention.parties.all()),
+        *convention.commitments.all(),
+        *supports,
+        *(support.funder for support in supports),
+        *(support.premises for support in supports),
+        *(value for support in supports for value in support.values.all()),
+        *convention.objectives.all(),
+    ]
+    read = documents.convention_input_rows(convention.pk)
+    assert {(label, pk) for label, pk, *_columns in read} == {
+        (row._meta.label, str(row.pk)) for row in rendered
+    }
+    assert len(read) == len(set(read))  # each row once (a funder of two parties too)
 
 
 def test_a_broken_article_template_fails_with_its_reason(convention):
