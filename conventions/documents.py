@@ -355,6 +355,7 @@ class Rendering:
 
 
 def render(document: GeneratedDocument) -> Rendering:
+    """The HTML, and what it was made from for `generate` to check after the PDF."""
     if document.kind == DocumentKind.CONVENTION:
         # Read before the rows themselves: an edit in between shows as a change.
         inputs = convention_inputs(document.convention_id)
