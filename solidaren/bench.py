@@ -559,7 +559,9 @@ def _worker_samples(worker: Worker, document_ids: list[int], tasks: int) -> list
     of the pool process that did it (the document records it: `worker` = host:pid)."""
     from celery import Celery
 
-    sender = Celery("bench", broker=worker.broker_url)
+    # Not the current app: the portal's tasks (shared_task) must keep finding the portal's
+    # app and its result backend in this process afterwards (the tests run here too).
+    sender = Celery("bench", broker=worker.broker_url, set_as_current=False)
     samples: list[MemorySample] = []
     last_seen: dict[int, tuple[float, float]] = {}
     try:
