@@ -103,14 +103,14 @@ PAGES = [
 
 def page_urls() -> dict[str, str]:
     """The URL of each page on the current database (demo personas' objects)."""
-    from django.db.models import Max
+    from django.db.models import Count, F, Max, Q
     from django.urls import reverse
     from django.utils import timezone
 
     from associations.demo import coordinator_email
     from conventions.models import Commitment, Convention
     from solidaren.scale_data import current_programme
-    from volontaires.models import Mission, MissionStatus
+    from volontaires.models import PLACE_HOLDING, Mission, MissionStatus
 
     today = timezone.localdate()
     programme = f"?programme={current_programme().slug}"
@@ -122,8 +122,18 @@ def page_urls() -> dict[str, str]:
         .order_by("-start_date")
         .first()
     )
+    # A resident's request with places left and no required language, so that its page ranks
+    # a full list of candidates (a mission whose places are all proposed shows none).
     mission = (
-        Mission.objects.filter(status=MissionStatus.OPEN, date__gte=today, quartier__isnull=False)
+        Mission.objects.filter(
+            status=MissionStatus.OPEN,
+            date__gte=today,
+            quartier__isnull=False,
+            required_language__isnull=True,
+        )
+        .exclude(resident=None)
+        .annotate(held=Count("assignments", filter=Q(assignments__status__in=PLACE_HOLDING)))
+        .filter(held__lt=F("places"))
         .order_by("pk")
         .first()
     )
