@@ -158,6 +158,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
         }
     )
+else:
+    # Forms' choices are read with QuerySet.iterator(): on PostgreSQL a server-side cursor,
+    # i.e. DECLARE, FETCH and CLOSE round trips per select for lists of a few dozen rows (and
+    # unusable behind a transaction-pooling PgBouncer). Rows are fetched at once instead.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # Each request is one transaction: an error never leaves half-written data behind.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
