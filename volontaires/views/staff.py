@@ -23,6 +23,7 @@ from volontaires.access_log import record_resident_access
 from volontaires.filters import StaffMissionFilter
 from volontaires.models import (
     COMMITTED,
+    PLACE_HOLDING,
     Assignment,
     AssignmentStatus,
     BatchAssignmentRun,
@@ -30,6 +31,7 @@ from volontaires.models import (
     Mission,
     MissionStatus,
     Programme,
+    Resident,
     ResidentAccessSource,
     VolunteerProfile,
 )
@@ -149,17 +151,17 @@ def batch_run_progress(request, pk):
 
 
 def _missions():
+    """A mission with what its page shows. The resident's record comes by a second query:
+    one query joining all eleven tables took PostgreSQL 7–10 ms to plan (0.2 ms to run)."""
     return Mission.objects.select_related(
-        "programme",
-        "mission_type",
-        "quartier",
-        "association",
-        "required_language",
-        "created_by",
-        "resident__quartier",
-        "resident__language",
-        "resident__referring_association",
-        "resident__consent_recorded_by",
+        "programme", "mission_type", "quartier", "association", "required_language", "created_by"
+    ).prefetch_related(
+        Prefetch(
+            "resident",
+            queryset=Resident.objects.select_related(
+                "quartier", "language", "referring_association", "consent_recorded_by"
+            ),
+        )
     )
 
 
@@ -180,7 +182,8 @@ def mission_detail(request, pk):
             "proposed_at", "pk"
         )
     )
-    open_places = mission.status == MissionStatus.OPEN and proposals.places_left(mission) > 0
+    held = sum(assignment.status in PLACE_HOLDING for assignment in assignments)
+    open_places = mission.status == MissionStatus.OPEN and mission.places > held
     if request.GET.get("ecartes") and request.headers.get("HX-Request"):
         return _excluded_block(request, mission, today)
     shown = _shown_candidates(request)
