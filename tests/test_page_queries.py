@@ -26,9 +26,9 @@ PINNED = {
     "reports": 6,
     "my_space": 10,
     "staff_figures": 15,
-    "open_missions": 14,
+    "open_missions": 9,
     "staff_missions": 8,
-    "candidates": 7,
+    "candidates": 14,
     "bilan_json": 4,
     "opendata": 7,
 }

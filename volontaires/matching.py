@@ -266,8 +266,11 @@ class Reason:
 
 def reasons_for_volunteer(mission: MissionData, volunteer: VolunteerData) -> list[Reason]:
     """Why you may not take this mission, addressed to you (the open missions list)."""
+    broken = broken_rules(mission, volunteer)
+    if not broken:  # most missions of a list: no text to translate
+        return []
     texts, values = _volunteer_texts(), _reason_values(mission, volunteer)
-    return [Reason(key, texts[key] % values) for key in broken_rules(mission, volunteer)]
+    return [Reason(key, texts[key] % values) for key in broken]
 
 
 def score_parts(

@@ -23,7 +23,6 @@ from volontaires.models import (
     PLACE_HOLDING,
     Assignment,
     EngagementArea,
-    Language,
     Mission,
     MissionStatus,
     MissionType,
@@ -65,7 +64,7 @@ def open_calls(user, *, today: datetime.date) -> QuerySet:
             programme__in=current_programmes(today),
         )
         .filter(Q(date__gte=today) | Q(date__isnull=True))
-        .select_related("mission_type", "quartier", "association", "programme")
+        .select_related("mission_type", "quartier", "association", "programme", "required_language")
         .annotate(
             free_places=Greatest(
                 F("places") - Coalesce(Subquery(held, output_field=IntegerField()), Value(0)),
@@ -92,7 +91,7 @@ REASON_LINKS = {
 def reasons_for_page(missions, user, *, today: datetime.date) -> dict[int, list[dict]]:
     """Per mission of the page, why the signed-in volunteer cannot take it, addressed to them,
     each with the link to change it; an empty list when they can. A fixed number of queries
-    whatever the number of missions (the volunteer's snapshot and the language names)."""
+    whatever the number of missions (the volunteer's snapshot)."""
     missions = list(missions)
     if not (missions and user.is_authenticated):
         return {}
@@ -100,9 +99,11 @@ def reasons_for_page(missions, user, *, today: datetime.date) -> dict[int, list[
     if not found:
         return {}
     [volunteer] = found
-    names = dict(Language.objects.values_list("code", "name"))
     result = {}
     for mission in missions:
+        # The name a reason may show: the required language's (read with the list).
+        language = mission.required_language
+        names = {language.code: language.name} if language else {}
         data = candidates.rules_snapshot(mission, today=today, language_names=names)
         rows = []
         for reason in reasons_for_volunteer(data, volunteer):
