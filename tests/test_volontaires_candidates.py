@@ -242,3 +242,53 @@ def test_the_crafted_greedy_case_through_the_loader_and_the_proposals(
         (mission_b.pk, x.pk),
     }
     assert outcome.empty_places == 0
+
+
+@pytest.mark.django_db
+def test_a_snapshot_holds_every_type_language_slot_and_enrolment_of_the_volunteer():
+    """Types, languages, slots and enrolments come joined as text in the profile's row:
+    each value read back whole, slots in weekday and time order, nothing of another
+    volunteer's, and empty sets for a volunteer with none."""
+    programme, other_programme = ProgrammeFactory(), ProgrammeFactory()
+    groceries, calls = MissionTypeFactory(), MissionTypeFactory()
+    french, arabic = LanguageFactory(code="fr"), LanguageFactory(code="ar", name="arabe")
+    volunteer = VolunteerProfileFactory()
+    volunteer.mission_types.add(groceries, calls)
+    volunteer.languages.add(french, arabic)
+    for weekday, start, end in [
+        (3, (14, 30), (16, 0)),
+        (0, (9, 0), (12, 0)),
+        (3, (9, 15), (11, 0)),
+    ]:
+        AvailabilitySlotFactory(
+            volunteer=volunteer,
+            weekday=weekday,
+            start_time=datetime.time(*start),
+            end_time=datetime.time(*end),
+        )
+    EnrolmentFactory(volunteer=volunteer, programme=programme, status=EnrolmentStatus.ACTIVE)
+    EnrolmentFactory(volunteer=volunteer, programme=other_programme, status=EnrolmentStatus.PAUSED)
+    bare = VolunteerProfileFactory()  # no type, language, slot nor enrolment
+
+    snapshots = {
+        data.id: data
+        for data in candidates.volunteer_snapshots(
+            VolunteerProfile.objects.filter(pk__in=[volunteer.pk, bare.pk])
+        )
+    }
+
+    data = snapshots[volunteer.pk]
+    assert data.mission_type_ids == {groceries.pk, calls.pk}
+    assert data.languages == {"fr", "ar"}
+    assert data.slots == (
+        matching.Slot(0, datetime.time(9), datetime.time(12)),
+        matching.Slot(3, datetime.time(9, 15), datetime.time(11)),
+        matching.Slot(3, datetime.time(14, 30), datetime.time(16)),
+    )
+    assert data.programme_status == {
+        programme.pk: EnrolmentStatus.ACTIVE,
+        other_programme.pk: EnrolmentStatus.PAUSED,
+    }
+    empty = snapshots[bare.pk]
+    assert (empty.mission_type_ids, empty.languages, empty.slots) == (frozenset(), frozenset(), ())
+    assert empty.programme_status == {}
