@@ -158,6 +158,26 @@ def test_the_loader_reads_only_plausible_volunteers(world):
 
 
 @pytest.mark.django_db
+def test_the_sql_bound_is_never_below_a_plausible_volunteers_score(world):
+    """Ranking stops reading once the top beats every bound left: a bound below a real
+    score would drop a better volunteer. It is also reached, so that it can stop early."""
+    gaps = []
+    for mission in world:
+        [data] = candidates.mission_snapshots([mission], today=TODAY)
+        helped = candidates._helped_volunteer_ids(data)
+        bounds = dict(
+            candidates._rows_by_bound(data, candidates.plausible_volunteers(data), helped, TODAY)
+        )
+        snapshots = candidates.volunteer_snapshots(VolunteerProfile.objects.filter(pk__in=bounds))
+        for volunteer in snapshots:
+            if not matching.broken_rules(data, volunteer):
+                gaps.append(bounds[volunteer.id] - matching.score(data, volunteer, today=TODAY))
+    assert len(gaps) >= 10
+    assert min(gaps) == 0
+    assert all(gap >= 0 for gap in gaps)
+
+
+@pytest.mark.django_db
 def test_batch_from_the_loader_scores_as_the_batch_on_every_volunteer(world):
     missions = Mission.objects.filter(pk__in=[mission.pk for mission in world])
     mission_data = candidates.mission_snapshots(missions, today=TODAY)

@@ -1,4 +1,4 @@
-"""Loading matching data from the database: only the plausible candidates, nearest first.
+"""Loading matching data from the database: only the plausible candidates, best bound first.
 
 `volontaires/matching.py` holds the pure rules (eligibility, explained score, batch solver) on
 plain dataclasses; this module is the one place that reads the ORM for them. The hard
@@ -9,10 +9,11 @@ missions. They never exclude an eligible volunteer: the rules of `matching` stil
 row read (clashes with accepted missions, weekly missions in the monthly count...), so results
 are those of the rules on every volunteer, which tests compare on the crafted cases.
 
-Ranking one mission reads the plausible volunteers' ids and their distance class (same
-quartier or already helping the resident, neighbouring quartier, same commune, elsewhere) in
-one query, then builds snapshots and explained scores for the nearest classes only, going
-farther only while someone there could still beat the current top (`best_possible_score`).
+Ranking one mission reads the plausible volunteers' ids with an upper bound of their score
+computed in SQL (`_score_bound`: proximity, continuity, language, load, recent activity), in
+one query; snapshots and scores are then built by chunks in the order of the bounds, stopping
+once the top is better than every bound left, so that a mission among 100,000 volunteers
+reads a few dozen of them rather than a whole commune.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -43,16 +45,23 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from volontaires.matching import (
+    POINTS_AVAILABILITY,
+    POINTS_CONTINUITY,
+    POINTS_LANGUAGE,
+    POINTS_LOAD,
     POINTS_NEIGHBOUR_QUARTIER,
+    POINTS_RECENT_ACTIVITY,
     POINTS_SAME_COMMUNE,
     POINTS_SAME_QUARTIER,
+    POINTS_TYPE,
+    POINTS_URGENT,
+    RECENT_ACTIVITY_DAYS,
     Assignments,
     Candidate,
     MissionData,
     Occurrence,
     Slot,
     VolunteerData,
-    best_possible_score,
     broken_rules,
     ineligibility_reasons,
     rank,
@@ -79,14 +88,8 @@ from volontaires.models import (
 # Proposals counting in the monthly solicitation limit (staff's and the batch's).
 SOLICITING_SOURCES = [AssignmentSource.STAFF, AssignmentSource.BATCH]
 
-# Distance classes, nearest first, with the proximity points of the score in each.
+# Distance classes, nearest first (volunteers left out of a mission, nearest first).
 SAME_QUARTIER, NEIGHBOUR, SAME_COMMUNE, ELSEWHERE = range(4)
-CLASS_POINTS = {
-    SAME_QUARTIER: POINTS_SAME_QUARTIER,
-    NEIGHBOUR: POINTS_NEIGHBOUR_QUARTIER,
-    SAME_COMMUNE: POINTS_SAME_COMMUNE,
-    ELSEWHERE: 0,
-}
 
 
 def mission_snapshots(
@@ -511,11 +514,8 @@ def top_candidates(
     plausible = plausible_volunteers(mission_data)
     if solicitable_on is not None:
         plausible = _under_solicitation_limit(plausible, solicitable_on)
-    # One query for all classes: asking the near classes first by a query of their own cost
-    # nearly as much again at 100,000 volunteers (the plausibility filters, not the
-    # quartier, decide the cost), and then the rest often had to be read anyway.
-    rows = _class_rows(mission_data, plausible, helped)
-    ranked = _rank_by_class(mission_data, rows, today, limit, [])
+    rows = _rows_by_bound(mission_data, plausible, helped, today)
+    ranked = _rank_best_first(mission_data, rows, today, limit)
     # Explanations for the volunteers shown only (the others were ranked on the bare score).
     return [
         Candidate(volunteer.id, volunteer.name, -negative, parts)
@@ -528,47 +528,75 @@ def top_candidates(
 Scored = tuple[int, int, VolunteerData]
 
 
-def _class_rows(
-    mission_data: MissionData, plausible: QuerySet, helped: set[int]
-) -> list[tuple[int, int]]:
-    """(volunteer id, distance class) of `plausible`, nearest first."""
-    rows = plausible.annotate(distance=_distance_class(mission_data, helped)).values_list(
-        "pk", "distance"
+def _score_bound(mission: MissionData, helped: set[int], today: datetime.date):
+    """An upper bound of each plausible volunteer's `matching.score`, in SQL: exact for
+    proximity, continuity, language and recent activity, the best availability, and the load
+    of the dated missions only (weekly ones can only lower it), rounded up."""
+    bound = (
+        POINTS_TYPE
+        + POINTS_AVAILABILITY
+        + (POINTS_URGENT if mission.urgent else 0)
+        + (POINTS_LANGUAGE if mission.required_language else 0)
     )
-    return list(rows.order_by("distance", "pk"))
+    proximity = []
+    if mission.quartier_id is not None:
+        proximity.append(When(quartier_id=mission.quartier_id, then=Value(POINTS_SAME_QUARTIER)))
+    if mission.neighbour_quartier_ids:
+        proximity.append(
+            When(
+                quartier_id__in=mission.neighbour_quartier_ids,
+                then=Value(POINTS_NEIGHBOUR_QUARTIER),
+            )
+        )
+    proximity.append(When(commune=mission.commune, then=Value(POINTS_SAME_COMMUNE)))
+    expression = Value(bound) + Case(*proximity, default=Value(0))
+    if helped and mission.resident_id is not None:
+        expression += Case(When(pk__in=helped, then=Value(POINTS_CONTINUITY)), default=Value(0))
+    if mission.resident_language and not mission.required_language:
+        speaks = VolunteerProfile.languages.through.objects.filter(
+            volunteerprofile_id=OuterRef("pk"), language_id=mission.resident_language
+        )
+        expression += Case(When(Exists(speaks), then=Value(POINTS_LANGUAGE)), default=Value(0))
+    maximum = F("max_missions_per_month")
+    expression += (Value(POINTS_LOAD) * (maximum - F("month_load")) + maximum - 1) / maximum
+    recent = Assignment.objects.filter(
+        volunteer_id=OuterRef("pk"),
+        status=AssignmentStatus.DONE,
+        done_on__gte=today - datetime.timedelta(days=RECENT_ACTIVITY_DAYS),
+        done_on__lte=today,
+    )
+    expression += Case(When(Exists(recent), then=Value(POINTS_RECENT_ACTIVITY)), default=Value(0))
+    return ExpressionWrapper(expression, output_field=IntegerField())
 
 
-def _rank_by_class(
+def _rows_by_bound(
+    mission: MissionData, plausible: QuerySet, helped: set[int], today: datetime.date
+) -> list[tuple[int, int]]:
+    """(volunteer id, score bound) of `plausible`, highest bound first, lowest id among equals."""
+    rows = plausible.annotate(bound=_score_bound(mission, helped, today)).values_list("pk", "bound")
+    return list(rows.order_by("-bound", "pk"))
+
+
+def _rank_best_first(
     mission_data: MissionData,
     rows: list[tuple[int, int]],
     today: datetime.date,
     limit: int | None,
-    ranked: list[Scored],
 ) -> list[Scored]:
-    """`ranked` plus the eligible among `rows` (`_class_rows`), read class by class, nearest
-    first, stopping once nobody in the next class can beat the `limit`-th."""
-    by_class: dict[int, list[int]] = {klass: [] for klass in CLASS_POINTS}
-    for pk, distance in rows:
-        by_class[distance].append(pk)
-    to_read: list[int] = []
-    for klass in CLASS_POINTS:
-        to_read += by_class[klass]
-        farther = [later for later in CLASS_POINTS if later > klass and by_class[later]]
-        if not farther or limit is None:
-            continue  # read everything left in one round
-        if len(ranked) + len(to_read) < limit:
-            continue  # too few so far: read the next class in the same round
-        if to_read:
-            ranked = _with(mission_data, ranked, to_read, today)
-            to_read = []
-        bound = best_possible_score(
-            mission_data, proximity=CLASS_POINTS[farther[0]], continuity=False
-        )
-        # Strictly better: a farther volunteer with the same score and a lower id would win.
-        if len(ranked) >= limit and -ranked[limit - 1][0] > bound:
-            return ranked
-    if to_read:
-        ranked = _with(mission_data, ranked, to_read, today)
+    """The eligible among `rows` (`_rows_by_bound`), scored by growing chunks in the order of
+    their bounds, stopping once the `limit`-th score beats every bound left: nobody unread can
+    enter the top (strictly: an equal score with a lower id would)."""
+    if limit is None:
+        return _with(mission_data, [], [pk for pk, _bound in rows], today)
+    ranked: list[Scored] = []
+    start, size = 0, 2 * limit
+    while start < len(rows):
+        chunk = rows[start : start + size]
+        start += len(chunk)
+        ranked = _with(mission_data, ranked, [pk for pk, _bound in chunk], today)
+        if start < len(rows) and len(ranked) >= limit and -ranked[limit - 1][0] > rows[start][1]:
+            break
+        size *= 2
     return ranked
 
 

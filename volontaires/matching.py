@@ -337,22 +337,6 @@ def score(mission: MissionData, volunteer: VolunteerData, *, today: datetime.dat
     )
 
 
-def best_possible_score(mission: MissionData, *, proximity: int, continuity: bool) -> int:
-    """An upper bound of `score` for any volunteer at that proximity: lets the loader stop
-    reading farther quartiers once enough candidates beat everyone who lives there."""
-    language = POINTS_LANGUAGE if mission.required_language or mission.resident_language else 0
-    return (
-        POINTS_TYPE
-        + proximity
-        + POINTS_AVAILABILITY
-        + language
-        + (POINTS_CONTINUITY if continuity and mission.resident_id is not None else 0)
-        + POINTS_LOAD
-        + POINTS_RECENT_ACTIVITY
-        + (POINTS_URGENT if mission.urgent else 0)
-    )
-
-
 def _proximity(mission: MissionData, volunteer: VolunteerData) -> ScorePart:
     if mission.quartier_id is not None and volunteer.quartier_id == mission.quartier_id:
         return ScorePart(
