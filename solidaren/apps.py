@@ -39,6 +39,10 @@ class SolidarenConfig(AppConfig):
             "associations", "associations", skip={"associations.OrientationRequest"}
         )
         page_cache.invalidate_on(
+            "missions-reference",
+            models=["volontaires.Programme", "volontaires.MissionType", "volontaires.Quartier"],
+        )
+        page_cache.invalidate_on(
             "grants",
             "conventions",
             models=["associations.Association"],

@@ -74,6 +74,22 @@ def cached(name: str, *, scopes: tuple[str, ...], variant: tuple, compute: Calla
     return value
 
 
+def cache_choices(form, names: Iterable[str], *, scope: str) -> None:
+    """The selects `names` of `form` offer their options as kept under `scope`: the choices of
+    reference data (quartiers, mission types...) without their queries on every list page.
+    A submitted value is still checked against the database by the field."""
+    for name in names:
+        field = form.fields[name]
+        field.widget.choices = cached(
+            f"choices:{type(form).__module__}.{type(form).__qualname__}.{name}",
+            scopes=(scope,),
+            variant=(),
+            compute=lambda field=field: [
+                (str(value), str(label)) for value, label in field.choices
+            ],
+        )
+
+
 def invalidate_on(scope: str, *app_labels: str, models: Iterable[str] = (), skip=()) -> None:
     """Every model of `app_labels` (and each of `models`, "app.Model"), except `skip`, changes
     the data of `scope`; called from the apps' `ready()`."""

@@ -111,7 +111,7 @@ def add_rows(
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
     # Rows added by bulk_create send no signal: the cached public pages are told here.
-    for scope in ("associations", "grants"):
+    for scope in ("associations", "grants", "missions-reference"):
         page_cache.data_changed(scope)
     return {
         "volontaires": volunteers,

@@ -19,6 +19,8 @@ from tests.factories import (
     CommitmentFactory,
     ConventionFactory,
     FunderFactory,
+    MissionTypeFactory,
+    QuartierFactory,
 )
 from tests.test_resilience_cache import fail_open_cache
 
@@ -156,3 +158,38 @@ def test_the_version_of_a_scope_changes_when_its_data_do(page_cache_on, db):
     after = page_cache._versions(["associations", "grants"])
 
     assert before[0] == after[0] and before[1] != after[1]
+
+
+def test_the_mission_filters_options_are_cached_until_a_quartier_or_a_type_changes(
+    client, page_cache_on, agent
+):
+    """The agents' mission list offers quartiers and types without reading them again; a new
+    quartier, a renamed type show at the next request; the chosen one stays selected, and a
+    value that is not a quartier is still refused by the form."""
+    QuartierFactory(name="Maurepas")
+    groceries = MissionTypeFactory(name="Portage de courses")
+    client.force_login(agent)
+    url = reverse("volontaires:staff_missions")
+
+    def filters(content: str) -> str:
+        start = content.index('<form method="get"')
+        return content[start : content.index("</form>", start)]
+
+    first, content = queries(client, url)
+    again, cached = queries(client, url)
+    assert "Maurepas" in filters(content) and filters(cached) == filters(content)
+    assert again <= first - 3  # programmes, types and quartiers not read again
+
+    brequigny = QuartierFactory(name="Bréquigny")
+    groceries.name = "Courses et médicaments"
+    groceries.save()
+    _count, content = queries(client, url)
+    assert "Bréquigny" in filters(content) and "Courses et médicaments" in filters(content)
+    assert "Portage de courses" not in filters(content)
+
+    _count, content = queries(client, url, quartier=brequigny.pk)
+    assert f'<option value="{brequigny.pk}" selected>Bréquigny</option>' in filters(content)
+
+    response = client.get(url, {"quartier": 999999})
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in response.content.decode()

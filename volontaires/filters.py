@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from solidaren import page_cache
 from solidaren.models import User
 from volontaires.access_log import readers
 from volontaires.models import (
@@ -19,8 +20,26 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_ID = 2**63 - 1  # BigAutoField
 
 
-class StaffMissionFilter(django_filters.FilterSet):
+class ReferenceChoicesMixin:
+    """Selects of programmes, mission types and quartiers offer options kept in the shared
+    cache until one of those tables changes (solidaren/page_cache.py, scope
+    "missions-reference"): two or three queries fewer on each page of a mission list."""
+
+    reference_selects: tuple[str, ...] = ()
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "reference_choices_cached", False):
+            page_cache.cache_choices(form, self.reference_selects, scope="missions-reference")
+            form.reference_choices_cached = True
+        return form
+
+
+class StaffMissionFilter(ReferenceChoicesMixin, django_filters.FilterSet):
     """The agents' filters on the missions (applied after `visible_to`)."""
+
+    reference_selects = ("programme", "mission_type", "quartier")
 
     programme = django_filters.ModelChoiceFilter(
         label=_("Programme"), queryset=Programme.objects.all(), empty_label=_("Tous")

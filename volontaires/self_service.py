@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from volontaires import candidates
+from volontaires.filters import ReferenceChoicesMixin
 from volontaires.matching import reasons_for_volunteer
 from volontaires.models import (
     PLACE_HOLDING,
@@ -116,8 +117,10 @@ def reasons_for_page(missions, user, *, today: datetime.date) -> dict[int, list[
     return result
 
 
-class OpenCallFilter(django_filters.FilterSet):
+class OpenCallFilter(ReferenceChoicesMixin, django_filters.FilterSet):
     """Filters of the self-service list (applied after `visible_to`)."""
+
+    reference_selects = ("mission_type", "quartier")
 
     mission_type = django_filters.ModelChoiceFilter(
         label=_("Type de mission"), queryset=MissionType.objects.all(), empty_label=_("Tous")
