@@ -698,7 +698,7 @@ def _get(path: str, cookie: str | None) -> tuple[int, float]:
     return response.status, elapsed
 
 
-def latency(path: str, cookie: str | None, *, count: int = 40, budget_s: float = 20) -> dict:
+def latency(path: str, cookie: str | None, *, count: int = 100, budget_s: float = 20) -> dict:
     _get(path, cookie)  # warm the worker
     times, started = [], time.perf_counter()
     while len(times) < count and (time.perf_counter() - started < budget_s or len(times) < 3):
