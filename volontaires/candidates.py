@@ -41,7 +41,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import (
+    Cast,
+    Ceil,
+    Coalesce,
+    Concat,
+    ExtractHour,
+    ExtractMinute,
+)
 from django.utils import timezone
 
 from volontaires.matching import (
@@ -530,11 +537,10 @@ Scored = tuple[int, int, VolunteerData]
 
 def _score_bound(mission: MissionData, helped: set[int], today: datetime.date):
     """An upper bound of each plausible volunteer's `matching.score`, in SQL: exact for
-    proximity, continuity, language and recent activity, the best availability, and the load
-    of the dated missions only (weekly ones can only lower it), rounded up."""
+    proximity, continuity, language and recent activity; availability and load rounded up,
+    the load counting dated missions only (weekly ones can only lower it)."""
     bound = (
         POINTS_TYPE
-        + POINTS_AVAILABILITY
         + (POINTS_URGENT if mission.urgent else 0)
         + (POINTS_LANGUAGE if mission.required_language else 0)
     )
@@ -550,6 +556,24 @@ def _score_bound(mission: MissionData, helped: set[int], today: datetime.date):
         )
     proximity.append(When(commune=mission.commune, then=Value(POINTS_SAME_COMMUNE)))
     expression = Value(bound) + Case(*proximity, default=Value(0))
+    # Availability: the tighter the covering slot, the more points (`matching.score`).
+    occurrence = mission.occurrence
+    tightest = (
+        AvailabilitySlot.objects.filter(
+            volunteer_id=OuterRef("pk"),
+            weekday=occurrence.weekday,
+            start_time__lte=occurrence.start,
+            end_time__gte=occurrence.end,
+        )
+        .annotate(minutes=_minutes_of("end_time") - _minutes_of("start_time"))
+        .order_by("minutes")
+        .values("minutes")[:1]
+    )
+    # Rounded up by CEIL (the subquery written once, so run once per row).
+    points = Value(float(POINTS_AVAILABILITY * occurrence.minutes)) / Subquery(
+        tightest, output_field=IntegerField()
+    )
+    expression += Cast(Ceil(points), IntegerField())
     if helped and mission.resident_id is not None:
         expression += Case(When(pk__in=helped, then=Value(POINTS_CONTINUITY)), default=Value(0))
     if mission.resident_language and not mission.required_language:
@@ -567,6 +591,10 @@ def _score_bound(mission: MissionData, helped: set[int], today: datetime.date):
     )
     expression += Case(When(Exists(recent), then=Value(POINTS_RECENT_ACTIVITY)), default=Value(0))
     return ExpressionWrapper(expression, output_field=IntegerField())
+
+
+def _minutes_of(field: str):
+    return ExtractHour(field) * 60 + ExtractMinute(field)
 
 
 def _rows_by_bound(
@@ -589,7 +617,7 @@ def _rank_best_first(
     if limit is None:
         return _with(mission_data, [], [pk for pk, _bound in rows], today)
     ranked: list[Scored] = []
-    start, size = 0, 2 * limit
+    start, size = 0, 3 * limit
     while start < len(rows):
         chunk = rows[start : start + size]
         start += len(chunk)
