@@ -24,7 +24,7 @@ PINNED = {
     "directory": 4,
     "convention": 13,
     "reports": 6,
-    "my_space": 10,
+    "my_space": 9,
     "staff_figures": 15,
     "open_missions": 10,
     "staff_missions": 9,

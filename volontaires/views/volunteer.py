@@ -157,6 +157,7 @@ def my_space(request):
             _("Complétez votre profil de volontaire pour recevoir et choisir des missions."),
         )
         return redirect("volontaires:profile")
+    profile.user = request.user  # the same person, already loaded: not read again
     enrolments = (
         Enrolment.objects.visible_to(request.user)
         .filter(volunteer=profile)
