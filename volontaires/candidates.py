@@ -95,7 +95,7 @@ from volontaires.models import (
 # Proposals counting in the monthly solicitation limit (staff's and the batch's).
 SOLICITING_SOURCES = [AssignmentSource.STAFF, AssignmentSource.BATCH]
 
-# Distance classes, nearest first (volunteers left out of a mission, nearest first).
+# Distance classes, nearest first: the order of the volunteers left out of a mission.
 SAME_QUARTIER, NEIGHBOUR, SAME_COMMUNE, ELSEWHERE = range(4)
 
 
@@ -510,13 +510,12 @@ def top_candidates(
     solicitable_on: datetime.date | None = None,
 ) -> list[Candidate]:
     """The `limit` best eligible volunteers (all with None), exactly as `matching.rank` on
-    every volunteer would order them, reading the nearest distance classes only.
+    every volunteer would order them, reading only as many as it takes.
 
-    The ids of the plausible volunteers come with their distance class (same quartier or
-    residents already helped, neighbouring quartier, same commune, elsewhere); snapshots and
-    scores are built for the nearest classes, going farther only while someone there could
-    still beat the current top. With `solicitable_on`, volunteers who reached their monthly
-    solicitation limit that month are left out too (proposing, not showing)."""
+    The ids of the plausible volunteers come with an upper bound of their score
+    (`_score_bound`); snapshots and scores are built best bound first, until nobody left
+    could still beat the current top. With `solicitable_on`, volunteers who reached their
+    monthly solicitation limit that month are left out too (proposing, not showing)."""
     helped = _helped_volunteer_ids(mission_data)
     plausible = plausible_volunteers(mission_data)
     if solicitable_on is not None:
