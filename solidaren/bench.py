@@ -1093,15 +1093,3 @@ def memory_lines(memory: dict) -> list[str]:
         f"    mémoire bornée par le recyclage : {'oui' if memory['bounded'] else 'NON'}",
     ]
     return lines
-    if memory["replacements"]:
-        how = f"{memory['replacements']} remplacement(s) de processus observé(s)"
-    else:
-        how = (
-            f"aucun remplacement pendant la mesure ; au rythme mesuré, "
-            f"{memory['projected_at_recycling_mb']} Mo à la {memory['max_tasks_per_child']}e tâche"
-        )
-    lines.append(
-        f"    {pace} ; pic {memory['peak_mb']} Mo ; {how} ; mémoire bornée par le recyclage : "
-        f"{'oui' if memory['bounded'] else 'NON'}"
-    )
-    return lines
