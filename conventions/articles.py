@@ -12,6 +12,7 @@ anything either.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -353,9 +354,16 @@ def convention_variables(
     }
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled_article(body: str) -> Template:
+    """Articles change rarely and every document renders them all: each text is compiled once
+    per process (a refused text raises each time: exceptions are not kept)."""
+    return compile_article(body)
+
+
 def render_article(body: str, variables: Mapping[str, object]) -> str:
     """Renders an article's text with the declared variables (and nothing else)."""
-    template = compile_article(body)
+    template = _compiled_article(body)
     if set(variables) != set(VARIABLES_BY_NAME):
         raise TypeError(f"Article variables differ from ARTICLE_VARIABLES: {sorted(variables)}")
     for name, value in variables.items():

@@ -48,6 +48,19 @@ class SolidarenConfig(AppConfig):
             models=["associations.Association"],
             skip={"conventions.GeneratedDocument", "conventions.DocumentBatch"},
         )
+        # Signed-in pages show people, rights and every app's data; only what is written on
+        # reads or by the machinery (access log, outbox) does not make them stale.
+        page_cache.invalidate_on(
+            page_cache.SIGNED_IN,
+            "auth",
+            "account",
+            "mfa",
+            "solidaren",
+            "associations",
+            "conventions",
+            "volontaires",
+            skip={"solidaren.OutboxTask", "volontaires.ResidentAccessLog"},
+        )
         # Back-office rights: the declared groups follow solidaren/roles.py (see above).
         post_migrate.connect(
             sync_declared_groups, sender=self, dispatch_uid="solidaren.sync_declared_groups"

@@ -189,6 +189,9 @@ else:
 # Parts of public pages kept in that cache until their data change (solidaren/page_cache.py):
 # only with the shared Redis cache, at most this many seconds; 0 turns it off.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600 if CACHE_URL else 0)
+# Signed-in pages kept per user and session in the same way, at most this many seconds (they
+# also change with the minute); 0 turns them off. Only while PAGE_CACHE_SECONDS is on.
+SIGNED_IN_PAGE_CACHE_SECONDS = envint("SIGNED_IN_PAGE_CACHE_SECONDS", 60)
 
 # --- Accounts and login protection -----------------------------------------------------------
 # Every login form is allauth's (the back-office login redirects to it, see urls.py), so one

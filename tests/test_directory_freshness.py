@@ -157,8 +157,9 @@ def test_orientation_figures_on_the_staff_figures_page(client, agent, stale):
         OrientationRequest.objects.create(**common, status="refusee")
     OrientationRequest.objects.create(**common, status="expiree")
     client.force_login(agent)
-    content = client.get(reverse("volontaires:staff_figures")).content.decode()
-    figures = client.get(reverse("volontaires:staff_figures")).context["orientations"]
+    response = client.get(reverse("volontaires:staff_figures"))
+    content = response.content.decode()
+    figures = response.context["orientations"]
     assert figures["total"] == 3
     assert dict(figures["per_outcome"])["Acceptée"] == 1
     assert dict(figures["per_outcome"])["En attente de réponse"] == 0

@@ -103,7 +103,7 @@ def test_a_deleted_association_leaves_the_home_page(client, page_cache_on, db):
     assert kept.name in after and "Association dissoute" not in after
 
 
-def test_the_open_data_file_follows_an_amount_even_one_changed_without_signals(
+def test_the_open_data_file_follows_an_amount_even_one_changed_by_a_bulk_update(
     client, page_cache_on, db
 ):
     ville = FunderFactory(name="Ville de Rennes")
@@ -118,10 +118,8 @@ def test_the_open_data_file_follows_an_amount_even_one_changed_without_signals(
     _count, after_save = queries(client, url, **year)
     assert "10000.00" in before and "11234.00" in after_save
 
-    # A bulk update sends no signal: the domain function that does one says so itself.
+    # A bulk update sends no signal; the statement itself renews the scope.
     Commitment.objects.filter(pk=commitment.pk).update(amount=Decimal("777"))
-    assert queries(client, url, **year)[1] == after_save
-    page_cache.data_changed("grants")
     assert "777.00" in queries(client, url, **year)[1]
 
 
@@ -193,3 +191,22 @@ def test_the_mission_filters_options_are_cached_until_a_quartier_or_a_type_chang
     response = client.get(url, {"quartier": 999999})
     assert response.status_code == 200
     assert "Sélectionnez un choix valide" in response.content.decode()
+
+
+def test_any_statement_writing_a_table_of_a_scope_renews_it_and_only_those(page_cache_on, db):
+    """The execute wrapper reads the table written, whatever sends the statement; the access
+    log, written on every read of a resident's record, renews no signed-in page."""
+    from tests.factories import ResidentFactory, UserFactory
+    from volontaires.models import ResidentAccessLog
+
+    resident, reader = ResidentFactory(), UserFactory()
+    scopes = [page_cache.SIGNED_IN, "associations"]
+    before = page_cache._versions(scopes)
+
+    ResidentAccessLog.objects.create(user=reader, resident=resident, path="/", source="mission")
+    assert page_cache._versions(scopes) == before
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE volontaires_resident SET first_name = first_name")
+    after = page_cache._versions(scopes)
+    assert after[0] != before[0] and after[1] == before[1]

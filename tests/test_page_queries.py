@@ -22,13 +22,13 @@ from solidaren import bench, scale_data
 PINNED = {
     "home": 2,
     "directory": 4,
-    "convention": 13,
+    "convention": 14,
     "reports": 6,
     "my_space": 9,
     "staff_figures": 15,
     "open_missions": 10,
     "staff_missions": 9,
-    "candidates": 14,
+    "candidates": 15,
     "bilan_json": 4,
     "opendata": 7,
 }

@@ -14,6 +14,7 @@ from conventions.models import (
     Payment,
 )
 from conventions.totals import yearly_table
+from solidaren import page_cache
 from solidaren.access import get_visible_or_404, is_agent, role_required
 
 
@@ -35,6 +36,15 @@ def convention_list(request):
 @require_GET
 @role_required("agent", "coordinator")
 def convention_detail(request, pk):
+    visible = get_visible_or_404(Convention.objects.only("pk"), request.user, pk=pk)
+    return page_cache.signed_in_page(
+        request,
+        "conventions/convention_detail.html",
+        lambda: _convention_context(request, visible.pk),
+    )
+
+
+def _convention_context(request, pk: int) -> dict:
     queryset = _with_parties(Convention.objects).prefetch_related(
         "commitments",
         Prefetch(
@@ -46,29 +56,25 @@ def convention_detail(request, pk):
         "reports",
         Prefetch("payments", queryset=Payment.objects.select_related("funder")),
     )
-    convention = get_visible_or_404(queryset, request.user, pk=pk)
+    convention = queryset.get(pk=pk)
     chain = convention.renewal_chain()
     table = yearly_table(convention)
     reports = {report.year: report for report in convention.reports.all()}
     document, stale = documents.existing_document(f"convention:{convention.pk}")
-    return render(
-        request,
-        "conventions/convention_detail.html",
-        {
-            "convention": convention,
-            "table": table,
-            "rows_with_reports": [(row, reports.get(row.year)) for row in table.rows],
-            "chain": chain,
-            "document": document,
-            "stale": stale,
-            "readiness_errors": signature.readiness_errors(convention)
-            if convention.status == ConventionStatus.DRAFT
-            else [],
-            "signature_form": SignatureForm(convention=convention),
-            "scdl_deadline": rules.scdl_deadline(convention),
-            "scdl_published": rules.is_published_in_opendata(convention),
-            "campaign": campaign.convention_campaign(
-                convention, chain, timezone.localdate(), for_staff=is_agent(request.user)
-            ),
-        },
-    )
+    return {
+        "convention": convention,
+        "table": table,
+        "rows_with_reports": [(row, reports.get(row.year)) for row in table.rows],
+        "chain": chain,
+        "document": document,
+        "stale": stale,
+        "readiness_errors": signature.readiness_errors(convention)
+        if convention.status == ConventionStatus.DRAFT
+        else [],
+        "signature_form": SignatureForm(convention=convention),
+        "scdl_deadline": rules.scdl_deadline(convention),
+        "scdl_published": rules.is_published_in_opendata(convention),
+        "campaign": campaign.convention_campaign(
+            convention, chain, timezone.localdate(), for_staff=is_agent(request.user)
+        ),
+    }

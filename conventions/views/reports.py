@@ -35,6 +35,7 @@ from conventions.reports import (
     validate_report,
 )
 from conventions.rules import report_due_date
+from solidaren import page_cache
 from solidaren.access import (
     can_change,
     coordinated_association_ids,
@@ -136,29 +137,28 @@ def _render_detail(request, report, *, forms=None, attachment_form=None):
 @role_required("agent", "coordinator")
 @require_GET
 def report_list(request):
-    today = timezone.localdate()
-    reports = (
-        YearlyReport.objects.visible_to(request.user)
-        .select_related("convention__association")
-        .order_by("-year", "convention__association__name", "convention__reference")
-    )
-    report_filter = None
-    if is_agent(request.user):
-        report_filter = YearlyReportFilter(request.GET, queryset=reports)
-        reports = report_filter.qs
-    reports = list(reports)
-    for report in reports:
-        report.overdue = report.is_overdue(today)
-    return render(
-        request,
-        "conventions/report_list.html",
-        {
+    def context() -> dict:
+        today = timezone.localdate()
+        reports = (
+            YearlyReport.objects.visible_to(request.user)
+            .select_related("convention__association")
+            .order_by("-year", "convention__association__name", "convention__reference")
+        )
+        report_filter = None
+        if is_agent(request.user):
+            report_filter = YearlyReportFilter(request.GET, queryset=reports)
+            reports = report_filter.qs
+        reports = list(reports)
+        for report in reports:
+            report.overdue = report.is_overdue(today)
+        return {
             "reports": reports,
             "filter": report_filter,
             "startable": startable_reports(request.user, today),
             "today": today,
-        },
-    )
+        }
+
+    return page_cache.signed_in_page(request, "conventions/report_list.html", context)
 
 
 @role_required("coordinator")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from solidaren import page_cache
 from solidaren.access import role_required
 from volontaires import casework
 from volontaires.figures import (
@@ -67,12 +68,10 @@ def figures_json(request):
 def staff_figures(request):
     from associations.orientation import orientation_figures
 
-    form, programme = _chosen_programme(request)
-    report = cached_figures_report(programme) if programme else None
-    return render(
-        request,
-        "volontaires/figures_staff.html",
-        {
+    def context() -> dict:
+        form, programme = _chosen_programme(request)
+        report = cached_figures_report(programme) if programme else None
+        return {
             "form": form,
             "report": report,
             "figures_html": cached_figures_html(report) if report else "",
@@ -84,5 +83,6 @@ def staff_figures(request):
             else None,
             # The network's orientation requests (associations/orientation.py).
             "orientations": orientation_figures(),
-        },
-    )
+        }
+
+    return page_cache.signed_in_page(request, "volontaires/figures_staff.html", context)

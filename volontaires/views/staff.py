@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from solidaren import outbox
+from solidaren import outbox, page_cache
 from solidaren.access import get_visible_or_404, role_required
 from solidaren.pagination import page_by_ids
 from volontaires import batch_assignment, candidates, casework, proposals
@@ -82,6 +82,12 @@ def request_new(request):
 @require_GET
 @role_required("agent")
 def mission_list(request):
+    return page_cache.signed_in_page(
+        request, "volontaires/staff_mission_list.html", lambda: _mission_list_context(request)
+    )
+
+
+def _mission_list_context(request) -> dict:
     data = request.GET.copy()
     data.setdefault("status", MissionStatus.OPEN)
     missions = casework.staff_missions(Mission.objects.visible_to(request.user))
@@ -90,16 +96,12 @@ def mission_list(request):
     programme = mission_filter.form.cleaned_data.get("programme")
     query = data.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "volontaires/staff_mission_list.html",
-        {
-            "filter": mission_filter,
-            "page": page,
-            "query": query.urlencode(),
-            "programme": programme,
-        },
-    )
+    return {
+        "filter": mission_filter,
+        "page": page,
+        "query": query.urlencode(),
+        "programme": programme,
+    }
 
 
 @require_POST
@@ -168,14 +170,25 @@ def _missions():
 @require_GET
 @role_required("agent")
 def mission_detail(request, pk):
-    mission = get_visible_or_404(_missions(), request.user, pk=pk)
-    if mission.resident_id is not None:  # the page shows the resident's whole record
+    visible = get_visible_or_404(Mission.objects.only("pk", "resident_id"), request.user, pk=pk)
+    if visible.resident_id is not None:  # the page shows the resident's whole record
         record_resident_access(
             user=request.user,
-            resident_id=mission.resident_id,
+            resident_id=visible.resident_id,
             source=ResidentAccessSource.STAFF_MISSION,
             path=request.path,
         )
+    if request.GET.get("ecartes") and request.headers.get("HX-Request"):
+        mission = _missions().get(pk=visible.pk)
+        return _excluded_block(request, mission, timezone.localdate())
+    return page_cache.signed_in_page(
+        request,
+        "volontaires/staff_mission_detail.html",
+        lambda: _mission_context(request, _missions().get(pk=visible.pk)),
+    )
+
+
+def _mission_context(request, mission: Mission) -> dict:
     today = timezone.localdate()
     assignments = list(
         mission.assignments.select_related("volunteer__user", "proposed_by").order_by(
@@ -184,8 +197,6 @@ def mission_detail(request, pk):
     )
     held = sum(assignment.status in PLACE_HOLDING for assignment in assignments)
     open_places = mission.status == MissionStatus.OPEN and mission.places > held
-    if request.GET.get("ecartes") and request.headers.get("HX-Request"):
-        return _excluded_block(request, mission, today)
     shown = _shown_candidates(request)
     ranked = (
         candidates.rank_candidates(mission, today=today, limit=shown + 1) if open_places else []
@@ -204,24 +215,19 @@ def mission_detail(request, pk):
         for assignment in assignments
         if assignment.status == AssignmentStatus.ACCEPTED
     }
-    return render(
-        request,
-        "volontaires/staff_mission_detail.html",
-        {
-            "mission": mission,
-            "assignments": [
-                (assignment, completion_forms.get(assignment.pk)) for assignment in assignments
-            ],
-            "candidates": [
-                (candidate, solicited.get(candidate.volunteer_id, 0))
-                for candidate in ranked[:shown]
-            ],
-            "more_candidates": shown + CANDIDATES_PER_PAGE if len(ranked) > shown else None,
-            "excluded": _excluded(mission, today) if request.GET.get("ecartes") else None,
-            "open_places": open_places,
-            "places_taken": sum(assignment.status in COMMITTED for assignment in assignments),
-        },
-    )
+    return {
+        "mission": mission,
+        "assignments": [
+            (assignment, completion_forms.get(assignment.pk)) for assignment in assignments
+        ],
+        "candidates": [
+            (candidate, solicited.get(candidate.volunteer_id, 0)) for candidate in ranked[:shown]
+        ],
+        "more_candidates": shown + CANDIDATES_PER_PAGE if len(ranked) > shown else None,
+        "excluded": _excluded(mission, today) if request.GET.get("ecartes") else None,
+        "open_places": open_places,
+        "places_taken": sum(assignment.status in COMMITTED for assignment in assignments),
+    }
 
 
 def _shown_candidates(request) -> int:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from solidaren import page_cache
 from solidaren.access import get_visible_or_404, is_agent, is_coordinator, role_required
 from solidaren.links import absolute_url
 from solidaren.pagination import page_by_ids
@@ -158,19 +159,18 @@ def my_space(request):
         )
         return redirect("volontaires:profile")
     profile.user = request.user  # the same person, already loaded: not read again
-    enrolments = (
-        Enrolment.objects.visible_to(request.user)
-        .filter(volunteer=profile)
-        .select_related("programme")
-        .prefetch_related(
-            Prefetch("changes", queryset=EnrolmentStatusChange.objects.order_by("-changed_at"))
+
+    def context() -> dict:
+        enrolments = (
+            Enrolment.objects.visible_to(request.user)
+            .filter(volunteer=profile)
+            .select_related("programme")
+            .prefetch_related(
+                Prefetch("changes", queryset=EnrolmentStatusChange.objects.order_by("-changed_at"))
+            )
         )
-    )
-    feed_path = ical.feed_path(profile)
-    return render(
-        request,
-        "volontaires/my_space.html",
-        {
+        feed_path = ical.feed_path(profile)
+        return {
             "profile": profile,
             "enrolments": enrolments,
             "assignments": _my_assignments(profile),
@@ -178,8 +178,9 @@ def my_space(request):
             "withdraw_form": WithdrawForm(),
             "feed_url": absolute_url(feed_path) if feed_path else None,
             "statuses": EnrolmentStatus,
-        },
-    )
+        }
+
+    return page_cache.signed_in_page(request, "volontaires/my_space.html", context)
 
 
 # --- Enrolments: pause, resume, withdraw ---------------------------------------------------
@@ -364,19 +365,19 @@ def keep_in_touch(request, pk):
 @require_GET
 def mission_list(request):
     """Self-service: open association and city calls, with filters."""
-    calls = open_calls(request.user, today=timezone.localdate())
-    calls = OpenCallFilter(request.GET, queryset=calls)
-    page = page_by_ids(calls.qs, CALLS_PER_PAGE, request.GET.get("page"))
-    reasons = reasons_for_page(page.object_list, request.user, today=timezone.localdate())
-    for mission in page.object_list:
-        mission.your_reasons = reasons.get(mission.pk, [])
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "volontaires/mission_list.html",
-        {"filter": calls, "page": page, "query": query.urlencode()},
-    )
+
+    def context() -> dict:
+        calls = open_calls(request.user, today=timezone.localdate())
+        calls = OpenCallFilter(request.GET, queryset=calls)
+        page = page_by_ids(calls.qs, CALLS_PER_PAGE, request.GET.get("page"))
+        reasons = reasons_for_page(page.object_list, request.user, today=timezone.localdate())
+        for mission in page.object_list:
+            mission.your_reasons = reasons.get(mission.pk, [])
+        query = request.GET.copy()
+        query.pop("page", None)
+        return {"filter": calls, "page": page, "query": query.urlencode()}
+
+    return page_cache.signed_in_page(request, "volontaires/mission_list.html", context)
 
 
 def _render_mission(request, pk: int, *, completion_form=None, cancel_form=None):
