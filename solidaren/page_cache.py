@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import weakref
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -204,11 +205,12 @@ def _changed(scope: str, connection) -> None:
     data_changed(scope)
     if not connection.in_atomic_block:
         return
-    # On commit once per transaction and scope: a bulk write sends thousands of statements.
-    pending = (
-        callback
-        for _savepoints, callback, _robust in connection.run_on_commit
-        if isinstance(callback, _OnCommit) and callback.scope == scope
-    )
-    if next(pending, None) is None:
-        connection.on_commit(_OnCommit(scope))
+    # On commit once per transaction and scope (a bulk write sends thousands of statements).
+    # Only the connection's list of commit hooks holds the hook: once run, or dropped by a
+    # rollback, it is gone and the weak reference says so.
+    pending = connection.__dict__.setdefault("_page_cache_hooks", {})
+    hook = pending.get(scope)
+    if hook is None or hook() is None:
+        callback = _OnCommit(scope)
+        connection.on_commit(callback)
+        pending[scope] = weakref.ref(callback)

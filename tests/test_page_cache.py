@@ -210,3 +210,37 @@ def test_any_statement_writing_a_table_of_a_scope_renews_it_and_only_those(page_
         cursor.execute("UPDATE volontaires_resident SET first_name = first_name")
     after = page_cache._versions(scopes)
     assert after[0] != before[0] and after[1] == before[1]
+
+
+def test_a_transaction_renews_a_scope_on_commit_once_whatever_its_writes(page_cache_on, db):
+    """One commit hook per scope and transaction, however many statements; a hook dropped
+    by a rollback is registered again by the next write."""
+    from django.db import transaction
+
+    both = sorted(["missions-reference", page_cache.SIGNED_IN])
+
+    def registered() -> list[str]:
+        return sorted(
+            hook.scope
+            for _savepoints, hook, _robust in connection.run_on_commit
+            if isinstance(hook, page_cache._OnCommit)
+        )
+
+    try:
+        with transaction.atomic():  # a savepoint: its hooks go with its rollback
+            QuartierFactory(name="Maurepas")
+            assert registered() == both
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert registered() == []
+
+    for name in ("Bréquigny", "Cleunay", "Villejean"):
+        QuartierFactory(name=name)
+    assert registered() == both
+
+    before = page_cache._versions([page_cache.SIGNED_IN])
+    for _savepoints, hook, _robust in connection.run_on_commit:
+        if isinstance(hook, page_cache._OnCommit):
+            hook()
+    assert page_cache._versions([page_cache.SIGNED_IN]) != before
