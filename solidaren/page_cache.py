@@ -124,6 +124,9 @@ def signed_in_page(request: HttpRequest, template_name: str, context: Callable[[
         f"page:{template_name}",
         scopes=(SIGNED_IN,),
         variant=(
+            # A copy made under another SECRET_KEY holds another placeholder (a new key also
+            # renews sessions, but a copy must never depend on that).
+            placeholder,
             request.user.pk,
             request.session.session_key,
             request.get_full_path(),
