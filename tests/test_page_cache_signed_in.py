@@ -193,3 +193,24 @@ def test_without_the_shared_cache_each_request_makes_the_page(client, settings, 
     made, _page = get(client, url)
 
     assert get(client, url)[0] == made
+
+
+def test_while_redis_does_not_answer_each_request_makes_the_page(
+    page_cache_on, volunteer, monkeypatch
+):
+    """With the shared cache down, copies in one process's memory could outlive a change made
+    by another: none is kept, and the page shows the change."""
+    from tests.test_resilience_cache import fail_open_cache
+
+    down = fail_open_cache("redis://127.0.0.1:1/1")
+    down.get("anything")  # Redis refuses: the cache falls back to local memory
+    monkeypatch.setattr(page_cache, "cache", down)
+    client = Client()
+    client.force_login(volunteer)
+    url = reverse("volontaires:my_space")
+    made, _page = get(client, url)
+
+    assert get(client, url)[0] == made
+    # Changed in another process: this one's memory never hears of it.
+    UserFactory._meta.model.objects.filter(pk=volunteer.pk).update(first_name="Maëlys")
+    assert "Maëlys" in get(client, url)[1]
