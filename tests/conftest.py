@@ -117,6 +117,14 @@ def _test_defaults(request, settings, tmp_path):
 
 
 @pytest.fixture
+def page_cache_on(settings):
+    """The shared cache's pages and parts on (solidaren/page_cache.py), in this process's
+    memory: CI's Redis is used by the rest of the suite."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PAGE_CACHE_SECONDS = 600
+
+
+@pytest.fixture
 def agent(db):
     return UserFactory(email="agent@ville.example.fr", is_staff=True)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -28,13 +27,6 @@ from tests.test_resilience_cache import fail_open_cache
 def cache_keys() -> list[str]:
     """The keys of the tests' local-memory cache."""
     return list(page_cache.cache._cache)
-
-
-@pytest.fixture
-def page_cache_on(settings):
-    """On, in this process's memory (CI's Redis is used by the rest of the suite)."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.PAGE_CACHE_SECONDS = 600
 
 
 def queries(client, url, **params) -> tuple[int, str]:

@@ -31,14 +31,6 @@ from volontaires.models import Mission, ResidentAccessLog, VolunteerProfile
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-@pytest.fixture
-def page_cache_on(settings):
-    """On, in this process's memory (CI's Redis is used by the rest of the suite)."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.PAGE_CACHE_SECONDS = 600
-    settings.SIGNED_IN_PAGE_CACHE_SECONDS = 60
-
-
 def get(client, url, **params) -> tuple[int, str]:
     """The queries of the request (not its savepoints) and the page without its CSRF tokens."""
     with CaptureQueriesContext(connection) as captured:
